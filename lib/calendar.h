@@ -24,7 +24,8 @@ void calendar_free(struct calendar *c);
 
 /* calendar_easter: Easter Sunday of year y as a day number. */
 int calendar_easter(int y);
-/* calendar_holiday: the holiday's French name, or NULL if not a holiday. */
+/* calendar_holiday: the holiday's French name ("Fermeture" for a
+ * ClosureDates day), or NULL if not a holiday. */
 const char *calendar_holiday(const struct calendar *c, int day);
 bool calendar_is_business_day(const struct calendar *c, int day);
 /* calendar_next_business_day: day itself if it is one, else the next. */
