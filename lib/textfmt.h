@@ -37,7 +37,8 @@ char *textfmt_date(int day, int lang, char *buf, size_t len);
 
 /*
  * textfmt_days writes a count of days with its noun: "1 jour",
- * "12 jours", "0 jour" (French singular for 0 and 1), "1 day", "12 days".
+ * "12 jours", "0 jour" (French singular for 0 and 1; a no-break space
+ * before the noun), "1 day", "12 days".
  * Returns buf (32 bytes is enough).
  */
 char *textfmt_days(int n, int lang, char *buf, size_t len);
