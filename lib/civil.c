@@ -77,6 +77,29 @@ civil_parse_iso(const char *s, int *days)
     return 0;
 }
 
+int
+civil_parse_date(const char *s, int *days)
+{
+    if (strchr(s, '/') == NULL)
+        return civil_parse_iso(s, days);
+    int part[3], i = 0;
+    const char *p = s;
+    for (i = 0; i < 3; i++) {
+        int n = 0, v = 0;
+        while (*p >= '0' && *p <= '9' && n < 5) {
+            v = v * 10 + (*p++ - '0');
+            n++;
+        }
+        if (n == 0 || (i < 2 && (n > 2 || *p++ != '/')) || (i == 2 && n != 4))
+            return -1;
+        part[i] = v;
+    }
+    if (*p != '\0' || !civil_valid(part[2], part[1], part[0]))
+        return -1;
+    *days = civil_days(part[2], part[1], part[0]);
+    return 0;
+}
+
 void
 civil_format_iso(int days, char *buf)
 {

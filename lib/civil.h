@@ -23,6 +23,12 @@ bool civil_valid(int y, int m, int d);
 int civil_days_in_month(int y, int m);
 /* civil_parse_iso reads exactly YYYY-MM-DD; 0 on success, -1 if bad. */
 int civil_parse_iso(const char *s, int *days);
+/*
+ * civil_parse_date reads a date as people and spreadsheets write it:
+ * YYYY-MM-DD or DD/MM/YYYY (day and month may have one digit); the date
+ * must exist (31/02/2026 is refused). 0 on success, -1 if bad.
+ */
+int civil_parse_date(const char *s, int *days);
 /* civil_format_iso writes YYYY-MM-DD into buf (at least 11 bytes). */
 void civil_format_iso(int days, char *buf);
 

@@ -1,0 +1,98 @@
+/*
+ * csvin.h - reading the CSV files of an accounting export (on libcsv).
+ *
+ * What it accepts (DESIGN.md §6): UTF-8 with or without a BOM; `;` or `,`
+ * as separator, chosen by the header row (the one that occurs more often
+ * outside quotes, `,` on a tie); RFC 4180 quoting, including separators
+ * and line breaks inside quoted fields; LF or CRLF line ends; blank lines
+ * and rows whose fields are all empty are skipped (Excel writes ";;;;").
+ *
+ * The header row names the columns, in any order, case-insensitively;
+ * columns the caller does not know are ignored with a warning, a missing
+ * required column is an error naming it. Every mapped value is trimmed
+ * and must be valid UTF-8 without control characters (C0, DEL, C1, U+2028,
+ * U+2029), so no CSV value can ever break a mail header later.
+ *
+ * Errors and warnings are collected as "FILE:LINE: column N (name): what"
+ * lines, LINE being the physical line where the record starts. Reading
+ * stops after CSVIN_MAX_ERRORS errors.
+ *
+ * Used by lib/import.c; the unit test test-csvin.c drives it directly.
+ */
+#ifndef CSVIN_H
+#define CSVIN_H
+
+#include "util.h"
+
+#include <stdbool.h>
+
+#define CSVIN_MAX_ERRORS 20
+
+/* One column the caller knows. */
+struct csvin_col {
+    const char *name;
+    bool required;
+};
+
+/* One data row, as handed to the row callback. */
+struct csvin_row {
+    long line;              /* physical line where the record starts */
+    const char *const *val; /* val[i] for column i of the spec: trimmed,
+                               "" when empty, NULL when the file has no
+                               such column; borrowed for the callback */
+};
+
+/* The outcome of a read: the caller zero-initialises and frees it. */
+struct csvin_report {
+    struct sbuf errors;   /* one message per line */
+    struct sbuf warnings; /* one message per line */
+    int nerrors;
+    int nwarnings;
+    long rows;            /* data rows handed to the callback */
+};
+
+struct csvin;
+
+/*
+ * The row callback: validate (report problems with csvin_error) and
+ * store. Return 0 to go on, -1 to stop reading at once (a database
+ * failure; the callback has reported it with csvin_error).
+ */
+typedef int (*csvin_row_fn)(struct csvin *in, const struct csvin_row *row,
+                            void *arg);
+
+/*
+ * csvin_read reads path, mapping the header to cols[0..ncols), and calls
+ * fn for every data row. Returns 0 when the file was read to its end
+ * without any error reported (by the reader or the callback), -1
+ * otherwise; the messages are in report.
+ */
+int csvin_read(const char *path, const struct csvin_col *cols, int ncols,
+               csvin_row_fn fn, void *arg, struct csvin_report *report);
+
+/*
+ * csvin_error / csvin_warn add a message about row's column col (an
+ * index into the spec; -1 for the whole row). The message gets the file,
+ * line, column number and name in front.
+ */
+void csvin_error(struct csvin *in, const struct csvin_row *row, int col,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void csvin_warn(struct csvin *in, const struct csvin_row *row, int col,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* csvin_nerrors: errors reported so far in this read. */
+int csvin_nerrors(const struct csvin *in);
+
+/* csvin_path: the file being read (borrowed). */
+const char *csvin_path(const struct csvin *in);
+
+/* csvin_report_free releases the messages. */
+void csvin_report_free(struct csvin_report *report);
+
+/*
+ * csvin_text_ok: s is valid UTF-8 without control characters (the test
+ * every mapped value passes; exported for the commands' arguments).
+ */
+bool csvin_text_ok(const char *s);
+
+#endif
