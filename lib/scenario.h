@@ -3,7 +3,7 @@
  * channel, with which template and tone; and which scenario a client
  * gets.
  *
- * Scenarios live in RulesDir/scenarios/*.scn (format in rules/README.md).
+ * Scenarios live in RulesDir/scenarios/NAME.scn (format in rules/README.md).
  * In short, `key value` lines grouped in blocks, `#` comments:
  *
  *     scenario default
@@ -165,7 +165,7 @@ int scenario_parse(struct scenario_set *set, const char *file,
 int scenario_check(struct scenario_set *set, char *err, size_t errlen);
 
 /*
- * scenario_load_dir reads every DIR/*.scn in name order, parses and
+ * scenario_load_dir reads every DIR/NAME.scn in name order, parses and
  * checks them. Returns 0, or -1 with the first error in err; on error
  * set is freed and empty.
  */

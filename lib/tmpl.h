@@ -129,7 +129,7 @@ int tmpl_add(struct tmpl_set *s, int lang, const char *name,
              const char *file, const char *text, char *err, size_t errlen);
 
 /*
- * tmpl_load_dir loads DIR/fr/*.txt and DIR/en/*.txt (DIR is usually
+ * tmpl_load_dir loads DIR/fr/NAME.txt and DIR/en/NAME.txt (DIR is usually
  * RulesDir/templates). Every template is compiled and checked; both
  * languages must have the same names, including signature and
  * redirect-banner. Returns the set, or NULL with the first error in err.
