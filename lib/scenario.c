@@ -1,0 +1,665 @@
+/*
+ * scenario.c - parser, checks and choice of dunning scenarios; see
+ * scenario.h for the API and rules/README.md for the file format.
+ *
+ * The parser is line-based: a line is `keyword value`; `scenario NAME`
+ * opens a scenario, `step NAME` opens a step inside it, and every other
+ * keyword belongs to whichever of the two is open (scenario keywords only
+ * before the first step, so a block reads top to bottom). A step is
+ * checked when the next block starts; a scenario's step order when the
+ * next scenario starts or the file ends.
+ */
+#include "scenario.h"
+#include "money.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const channel_names[] = {"email", "manager", "finance",
+                                            "sms", "task"};
+static const char *const tone_names[] = {"courtesy", "first", "firm",
+                                         "formal", "collections"};
+static const char *const field_names[] = {
+    "segment",     "amount",        "revenue",   "invoices-paid",
+    "client-age",  "avg-days-late", "late-ratio",
+};
+static const char *const op_names[] = {"is", "is not", "=", "!=",
+                                       "<",  "<=",     ">", ">="};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int
+lookup(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *
+scenario_channel_name(int channel)
+{
+    return channel >= 0 && (size_t)channel < NELEM(channel_names)
+               ? channel_names[channel]
+               : "?";
+}
+
+const char *
+scenario_tone_name(int tone)
+{
+    return tone >= 0 && (size_t)tone < NELEM(tone_names) ? tone_names[tone]
+                                                         : "?";
+}
+
+int
+scenario_tone_parse(const char *s)
+{
+    return lookup(tone_names, NELEM(tone_names), s);
+}
+
+/* Parser state for one file. */
+struct parser {
+    struct scenario_set *set;
+    const char *file;
+    int line;
+    struct scenario *scn;       /* open scenario, or NULL */
+    struct scenario_step *step; /* open step, or NULL */
+    bool has_offset, has_channel, has_tone;
+    char *err;
+    size_t errlen;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+fail(struct parser *p, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, msg);
+    return -1;
+}
+
+/* next_word: the next word of *s split at white space and commas, as a
+ * NUL-terminated string inside the (writable) value; NULL at the end. */
+static char *
+next_word(char **s)
+{
+    char *p = *s + strspn(*s, " \t,");
+    if (*p == '\0')
+        return NULL;
+    size_t n = strcspn(p, " \t,");
+    *s = p + n + (p[n] != '\0');
+    p[n] = '\0';
+    return p;
+}
+
+/* parse_offset: "J-5", "J+3", "j", "-5", "+3", "3". */
+static int
+parse_offset(const char *v, int *out)
+{
+    if (*v == 'J' || *v == 'j') {
+        v++;
+        if (*v == '\0') {
+            *out = 0;
+            return 0;
+        }
+        if (*v != '+' && *v != '-')
+            return -1;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || n < -365 || n > 3650)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* finish_step checks the open step and closes it. */
+static int
+finish_step(struct parser *p)
+{
+    struct scenario_step *st = p->step;
+    if (st == NULL)
+        return 0;
+    p->step = NULL;
+    if (!p->has_offset)
+        return fail(p, st->line, "step %s: needs `offset J+N` or `on paid`",
+                    st->name);
+    if (!p->has_channel)
+        return fail(p, st->line, "step %s: needs `channel` (%s)", st->name,
+                    "email, manager, finance, sms or task");
+    if (!p->has_tone)
+        return fail(p, st->line, "step %s: needs `tone` (%s)", st->name,
+                    "courtesy, first, firm, formal or collections");
+    if (st->template == NULL)
+        st->template = xstrdup(st->name);
+    if (st->channel == SCN_TASK && st->assignee == NULL)
+        return fail(p, st->line,
+                    "step %s: a task needs `assignee manager|finance|ADDRESS`",
+                    st->name);
+    if (st->channel != SCN_TASK && st->assignee != NULL)
+        return fail(p, st->line, "step %s: `assignee` is only for tasks",
+                    st->name);
+    if (st->trigger == SCN_ON_PAID && st->channel != SCN_EMAIL)
+        return fail(p, st->line, "step %s: `on paid` steps go by email",
+                    st->name);
+    return 0;
+}
+
+/* finish_scenario checks the step order of the open scenario. */
+static int
+finish_scenario(struct parser *p)
+{
+    if (finish_step(p) < 0)
+        return -1;
+    struct scenario *s = p->scn;
+    if (s == NULL)
+        return 0;
+    p->scn = NULL;
+    const struct scenario_step *prev = NULL, *paid = NULL;
+    for (size_t i = 0; i < s->nsteps; i++) {
+        const struct scenario_step *st = &s->steps[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->steps[j].name, st->name) == 0)
+                return fail(p, st->line, "step %s already defined on line %d",
+                            st->name, s->steps[j].line);
+        if (st->trigger == SCN_ON_PAID) {
+            if (paid)
+                return fail(p, st->line,
+                            "only one `on paid` step (line %d has one)",
+                            paid->line);
+            paid = st;
+            continue;
+        }
+        if (prev && st->offset <= prev->offset)
+            return fail(p, st->line,
+                        "step %s: offset J%+d must come after step %s (J%+d); "
+                        "steps are listed in the order they are sent",
+                        st->name, st->offset, prev->name, prev->offset);
+        prev = st;
+    }
+    return 0;
+}
+
+static int
+parse_cond(struct parser *p, char *v, bool exclude)
+{
+    struct scenario *s = p->scn;
+    char *w = next_word(&v);
+    int field = w ? lookup(field_names, NELEM(field_names), w) : -1;
+    if (field < 0)
+        return fail(p, p->line,
+                    "%s: unknown subject \"%s\" (segment, amount, revenue, "
+                    "invoices-paid, client-age, avg-days-late, late-ratio)",
+                    exclude ? "exclude" : "match", w ? w : "");
+    s->conds = xrealloc(s->conds, (s->nconds + 1) * sizeof *s->conds);
+    struct scenario_cond *c = &s->conds[s->nconds++];
+    memset(c, 0, sizeof *c);
+    c->field = field;
+    c->exclude = exclude;
+    c->line = p->line;
+    char *op = next_word(&v);
+    if (op == NULL)
+        return fail(p, p->line, "%s: operator missing", field_names[field]);
+    int o = lookup(op_names, NELEM(op_names), op);
+    if (o == SCN_OP_IS && strncasecmp(v + strspn(v, " \t"), "not", 3) == 0 &&
+        strchr(" \t", v[strspn(v, " \t") + 3])) {
+        next_word(&v);
+        o = SCN_OP_IS_NOT;
+    }
+    if (field == SCN_FIELD_SEGMENT) {
+        if (o == SCN_OP_EQ)
+            o = SCN_OP_IS;
+        else if (o == SCN_OP_NE)
+            o = SCN_OP_IS_NOT;
+        if (o != SCN_OP_IS && o != SCN_OP_IS_NOT)
+            return fail(p, p->line,
+                        "segment: use `is NAME...` or `is not NAME...`");
+        while ((w = next_word(&v))) {
+            c->words = xrealloc(c->words, (c->nwords + 1) * sizeof *c->words);
+            c->words[c->nwords++] = str_lower(xstrdup(w));
+        }
+        if (c->nwords == 0)
+            return fail(p, p->line, "segment: name at least one segment");
+        c->op = o;
+        return 0;
+    }
+    if (o < SCN_OP_EQ)
+        return fail(p, p->line, "%s: operator \"%s\" is not one of = != < <= "
+                    "> >=", field_names[field], op);
+    c->op = o;
+    char *val = str_trim(v);
+    if (field == SCN_FIELD_AMOUNT || field == SCN_FIELD_REVENUE) {
+        const char *why = NULL;
+        if (money_parse(val, &c->value, &why) < 0)
+            return fail(p, p->line, "%s: \"%s\" is not an amount (%s)",
+                        field_names[field], val, why ? why : "bad");
+        return 0;
+    }
+    size_t n = strlen(val);
+    if (field == SCN_FIELD_LATE_RATIO && n > 0 && val[n - 1] == '%')
+        val[--n] = '\0';
+    char *end;
+    errno = 0;
+    long num = strtol(val, &end, 10);
+    if (n == 0 || *end != '\0' || errno || num < 0 || num > INT_MAX ||
+        (field == SCN_FIELD_LATE_RATIO && num > 100))
+        return fail(p, p->line, "%s: \"%s\" is not a %s", field_names[field],
+                    val,
+                    field == SCN_FIELD_LATE_RATIO ? "percentage (0-100)"
+                                                  : "whole number");
+    c->value = num;
+    return 0;
+}
+
+static int
+parse_step_key(struct parser *p, const char *key, char *v)
+{
+    struct scenario_step *st = p->step;
+    char *w;
+    if (strcasecmp(key, "offset") == 0) {
+        if (p->has_offset)
+            return fail(p, p->line, "offset given twice, or with `on paid`");
+        if (parse_offset(v, &st->offset) < 0)
+            return fail(p, p->line,
+                        "offset \"%s\": write J-5, J+3 (days from the due "
+                        "date, -365 to +3650)", v);
+        p->has_offset = true;
+    } else if (strcasecmp(key, "on") == 0) {
+        if (strcasecmp(v, "paid") != 0)
+            return fail(p, p->line, "on \"%s\": only `on paid` exists", v);
+        if (p->has_offset)
+            return fail(p, p->line, "offset given twice, or with `on paid`");
+        st->trigger = SCN_ON_PAID;
+        p->has_offset = true;
+    } else if (strcasecmp(key, "channel") == 0) {
+        int c = lookup(channel_names, NELEM(channel_names), v);
+        if (c < 0)
+            return fail(p, p->line, "channel \"%s\" is not one of email, "
+                        "manager, finance, sms, task", v);
+        st->channel = c;
+        p->has_channel = true;
+    } else if (strcasecmp(key, "template") == 0) {
+        if (strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(v) ||
+            *v == '\0')
+            return fail(p, p->line, "template \"%s\": use lowercase letters, "
+                        "digits, - and _ (the file name without .txt)", v);
+        free(st->template);
+        st->template = xstrdup(v);
+    } else if (strcasecmp(key, "tone") == 0) {
+        int t = scenario_tone_parse(v);
+        if (t < 0)
+            return fail(p, p->line, "tone \"%s\" is not one of courtesy, "
+                        "first, firm, formal, collections", v);
+        st->tone = t;
+        p->has_tone = true;
+    } else if (strcasecmp(key, "cc") == 0) {
+        while ((w = next_word(&v))) {
+            if (strcasecmp(w, "manager") == 0)
+                st->cc |= SCN_CC_MANAGER;
+            else if (strcasecmp(w, "finance") == 0)
+                st->cc |= SCN_CC_FINANCE;
+            else if (strcasecmp(w, "contacts") == 0)
+                st->cc |= SCN_CC_CONTACTS;
+            else
+                return fail(p, p->line, "cc \"%s\" is not one of manager, "
+                            "finance, contacts", w);
+        }
+    } else if (strcasecmp(key, "flags") == 0) {
+        while ((w = next_word(&v))) {
+            if (strcasecmp(w, "attach-pdf") == 0)
+                st->flags |= SCN_F_ATTACH_PDF;
+            else if (strcasecmp(w, "legal") == 0)
+                st->flags |= SCN_F_LEGAL;
+            else if (strcasecmp(w, "dossier") == 0)
+                st->flags |= SCN_F_DOSSIER;
+            else
+                return fail(p, p->line, "flag \"%s\" is not one of "
+                            "attach-pdf, legal, dossier", w);
+        }
+    } else if (strcasecmp(key, "approval") == 0) {
+        if (strcasecmp(v, "yes") == 0)
+            st->approval = true;
+        else if (strcasecmp(v, "no") == 0)
+            st->approval = false;
+        else
+            return fail(p, p->line, "approval must be yes or no");
+    } else if (strcasecmp(key, "assignee") == 0) {
+        if (*v == '\0' || strpbrk(v, " \t,"))
+            return fail(p, p->line, "assignee: one of manager, finance or "
+                        "an e-mail address");
+        free(st->assignee);
+        st->assignee = xstrdup(v);
+    } else {
+        return fail(p, p->line, "unknown step keyword \"%s\"", key);
+    }
+    return 0;
+}
+
+static int
+parse_line(struct parser *p, char *key, char *v)
+{
+    if (strcasecmp(key, "scenario") == 0 || strcasecmp(key, "step") == 0) {
+        bool is_step = strcasecmp(key, "step") == 0;
+        if (*v == '\0' || strpbrk(v, " \t") ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(v))
+            return fail(p, p->line, "%s name \"%s\": one word of lowercase "
+                        "letters, digits, - and _", key, v);
+        if (!is_step) {
+            if (finish_scenario(p) < 0)
+                return -1;
+            struct scenario_set *set = p->set;
+            set->v = xrealloc(set->v, (set->n + 1) * sizeof *set->v);
+            p->scn = &set->v[set->n++];
+            memset(p->scn, 0, sizeof *p->scn);
+            p->scn->name = xstrdup(v);
+            p->scn->description = xstrdup("");
+            p->scn->file = xstrdup(p->file);
+            p->scn->line = p->line;
+            return 0;
+        }
+        if (p->scn == NULL)
+            return fail(p, p->line, "step before any `scenario NAME` line");
+        if (finish_step(p) < 0)
+            return -1;
+        struct scenario *s = p->scn;
+        s->steps = xrealloc(s->steps, (s->nsteps + 1) * sizeof *s->steps);
+        p->step = &s->steps[s->nsteps++];
+        memset(p->step, 0, sizeof *p->step);
+        p->step->name = xstrdup(v);
+        p->step->index = (int)s->nsteps;
+        p->step->line = p->line;
+        p->has_offset = p->has_channel = p->has_tone = false;
+        return 0;
+    }
+    if (p->scn == NULL)
+        return fail(p, p->line, "\"%s\" before any `scenario NAME` line", key);
+    if (p->step)
+        return parse_step_key(p, key, v);
+    if (strcasecmp(key, "description") == 0) {
+        free(p->scn->description);
+        p->scn->description = xstrdup(v);
+    } else if (strcasecmp(key, "priority") == 0) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || n < -1000 || n > 1000)
+            return fail(p, p->line, "priority \"%s\": a whole number from "
+                        "-1000 to 1000", v);
+        p->scn->priority = (int)n;
+    } else if (strcasecmp(key, "match") == 0 || strcasecmp(key, "exclude") == 0) {
+        return parse_cond(p, v, strcasecmp(key, "exclude") == 0);
+    } else {
+        return fail(p, p->line, "unknown scenario keyword \"%s\"%s", key,
+                    (strcasecmp(key, "offset") == 0 ||
+                             strcasecmp(key, "channel") == 0 ||
+                             strcasecmp(key, "template") == 0 ||
+                             strcasecmp(key, "tone") == 0)
+                        ? " (step keywords go after a `step NAME` line)"
+                        : "");
+    }
+    return 0;
+}
+
+int
+scenario_parse(struct scenario_set *set, const char *file, const char *text,
+               char *err, size_t errlen)
+{
+    struct parser p = {.set = set, .file = file, .err = err, .errlen = errlen};
+    const char *s = text;
+    if (strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3;
+    int rc = 0;
+    while (*s && rc == 0) {
+        size_t n = strcspn(s, "\n");
+        char *line = xstrndup(s, n);
+        s += n + (s[n] == '\n');
+        p.line++;
+        char *t = str_trim(line);
+        if (*t != '\0' && *t != '#') {
+            size_t kl = strcspn(t, " \t");
+            char *v = t + kl;
+            if (*v)
+                *v++ = '\0';
+            rc = parse_line(&p, t, str_trim(v));
+        }
+        free(line);
+    }
+    if (rc == 0)
+        rc = finish_scenario(&p);
+    return rc;
+}
+
+static void
+scenario_free_one(struct scenario *s)
+{
+    for (size_t i = 0; i < s->nsteps; i++) {
+        free(s->steps[i].name);
+        free(s->steps[i].template);
+        free(s->steps[i].assignee);
+    }
+    for (size_t i = 0; i < s->nconds; i++) {
+        for (size_t j = 0; j < s->conds[i].nwords; j++)
+            free(s->conds[i].words[j]);
+        free(s->conds[i].words);
+    }
+    free(s->steps);
+    free(s->conds);
+    free(s->name);
+    free(s->description);
+    free(s->file);
+}
+
+void
+scenario_set_free(struct scenario_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        scenario_free_one(&set->v[i]);
+    free(set->v);
+    set->v = NULL;
+    set->n = 0;
+}
+
+int
+scenario_check(struct scenario_set *set, char *err, size_t errlen)
+{
+    const struct scenario *def = NULL;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct scenario *s = &set->v[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(set->v[j].name, s->name) == 0) {
+                snprintf(err, errlen,
+                         "%s:%d: scenario %s already defined at %s:%d",
+                         s->file, s->line, s->name, set->v[j].file,
+                         set->v[j].line);
+                return -1;
+            }
+        if (strcmp(s->name, "default") == 0)
+            def = s;
+    }
+    if (def == NULL) {
+        snprintf(err, errlen, "%s: no scenario named \"default\" (it is used "
+                 "when no other scenario matches)",
+                 set->n ? set->v[0].file : "scenarios");
+        return -1;
+    }
+    if (def->nconds) {
+        snprintf(err, errlen, "%s:%d: the default scenario takes no match or "
+                 "exclude line (it is the fallback)", def->file,
+                 def->conds[0].line);
+        return -1;
+    }
+    /* Stable insertion sort: priority descending, then load order. */
+    for (size_t i = 1; i < set->n; i++) {
+        struct scenario tmp = set->v[i];
+        size_t j = i;
+        while (j > 0 && set->v[j - 1].priority < tmp.priority) {
+            set->v[j] = set->v[j - 1];
+            j--;
+        }
+        set->v[j] = tmp;
+    }
+    return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+scenario_load_dir(struct scenario_set *set, const char *dir, char *err,
+                  size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l < 5 || strcmp(e->d_name + l - 4, ".scn"))
+            continue;
+        names = xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = xasprintf("%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    int rc = 0;
+    if (n == 0) {
+        snprintf(err, errlen, "%s: no scenario file (*.scn)", dir);
+        rc = -1;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *text = read_file(names[i], NULL);
+        if (text == NULL) {
+            snprintf(err, errlen, "%s: %s", names[i], strerror(errno));
+            rc = -1;
+            break;
+        }
+        rc = scenario_parse(set, names[i], text, err, errlen);
+        free(text);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (rc == 0)
+        rc = scenario_check(set, err, errlen);
+    if (rc < 0)
+        scenario_set_free(set);
+    return rc;
+}
+
+const struct scenario *
+scenario_find(const struct scenario_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->v[i].name, name) == 0)
+            return &set->v[i];
+    return NULL;
+}
+
+const struct scenario_step *
+scenario_step_find(const struct scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->nsteps; i++)
+        if (strcmp(s->steps[i].name, name) == 0)
+            return &s->steps[i];
+    return NULL;
+}
+
+static bool
+compare(int64_t a, int op, int64_t b)
+{
+    switch (op) {
+    case SCN_OP_EQ:
+        return a == b;
+    case SCN_OP_NE:
+        return a != b;
+    case SCN_OP_LT:
+        return a < b;
+    case SCN_OP_LE:
+        return a <= b;
+    case SCN_OP_GT:
+        return a > b;
+    case SCN_OP_GE:
+        return a >= b;
+    }
+    return false;
+}
+
+bool
+scenario_cond_holds(const struct scenario_cond *c,
+                    const struct scenario_profile *p)
+{
+    int64_t v;
+    switch (c->field) {
+    case SCN_FIELD_SEGMENT: {
+        bool in = false;
+        for (size_t i = 0; p->segment && i < c->nwords; i++)
+            in |= strcasecmp(p->segment, c->words[i]) == 0;
+        return c->op == SCN_OP_IS ? in : !in;
+    }
+    case SCN_FIELD_AMOUNT:
+        v = p->amount_cents;
+        break;
+    case SCN_FIELD_REVENUE:
+        v = p->revenue_cents;
+        break;
+    case SCN_FIELD_INVOICES_PAID:
+        v = p->invoices_paid;
+        break;
+    case SCN_FIELD_CLIENT_AGE:
+        v = p->client_age_days;
+        break;
+    case SCN_FIELD_AVG_DAYS_LATE:
+        v = p->avg_days_late;
+        break;
+    case SCN_FIELD_LATE_RATIO:
+        v = p->late_ratio_pct;
+        break;
+    default:
+        return false;
+    }
+    /* An unknown fact (-1) satisfies no condition; amounts are never
+     * unknown (the invoice has one). */
+    if (v < 0 && c->field != SCN_FIELD_AMOUNT)
+        return false;
+    return compare(v, c->op, c->value);
+}
+
+const struct scenario *
+scenario_choose(const struct scenario_set *set,
+                const struct scenario_profile *p)
+{
+    const struct scenario *def = NULL;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct scenario *s = &set->v[i];
+        if (strcmp(s->name, "default") == 0) {
+            def = s;
+            continue;
+        }
+        bool ok = true;
+        for (size_t j = 0; j < s->nconds && ok; j++) {
+            bool holds = scenario_cond_holds(&s->conds[j], p);
+            ok = s->conds[j].exclude ? !holds : holds;
+        }
+        if (ok)
+            return s;
+    }
+    return def;
+}
