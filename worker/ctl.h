@@ -48,5 +48,7 @@ int ctl_pay(struct ctl *ctl, int argc, char **argv);
 int ctl_hold(struct ctl *ctl, int argc, char **argv);
 int ctl_release(struct ctl *ctl, int argc, char **argv);
 int ctl_resolve(struct ctl *ctl, int argc, char **argv);
+int ctl_report(struct ctl *ctl, int argc, char **argv);
+int ctl_dossier(struct ctl *ctl, int argc, char **argv);
 
 #endif

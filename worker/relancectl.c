@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"hold", ctl_hold, true, "exclude a client or invoice from reminders"},
     {"release", ctl_release, true, "end a hold"},
     {"resolve", ctl_resolve, true, "end a dispute: resolve NUMBER"},
+    {"report", ctl_report, true, "report aging|dso|steps [--json|--csv]"},
+    {"dossier", ctl_dossier, true, "everything about an invoice, for a lawyer"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
