@@ -90,7 +90,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
     o->fmt = FMT_TEXT;
     o->from = o->to = -1;
-    o->within = 14;
+    o->within = -1;      /* not given: 14 for steps */
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
@@ -134,7 +134,7 @@ static int
 period(struct opts *o, int today)
 {
     if (o->to < 0)
-        o->to = o->from >= 0 && o->from > today ? o->from + 89 : today;
+        o->to = o->from > today ? o->from + 89 : today;
     if (o->from < 0)
         o->from = o->to - 89;
     if (o->from > o->to) {
@@ -201,13 +201,15 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
     int rc = parse_opts(argc, argv, &o);
     if (rc)
         return rc;
-    if (aging && (o.from >= 0 || o.to >= 0 || o.within != 14)) {
+    if (aging && (o.from >= 0 || o.to >= 0 || o.within >= 0)) {
         msg_error("report aging: only --json or --csv; the date is the "
                   "clock's (--now)");
         return ctl_usage("report aging [--json|--csv]");
     }
-    if (!steps && o.within != 14)
-        return ctl_usage("report " USAGE " (--within: steps only)");
+    if (!steps && o.within >= 0)
+        return ctl_usage(USAGE " (--within: steps only)");
+    if (o.within < 0)
+        o.within = 14;
     int today = clock_local_day(clock_now());
     if (!aging && (rc = period(&o, today)) != 0)
         return rc;
