@@ -7,7 +7,7 @@
  * libetpan (mailmime_parse); quoted-printable and base64 are decoded;
  * charsets are converted to UTF-8 with iconv; RFC 2047 encoded words in
  * Subject and From are decoded; an HTML-only message is turned into text
- * (html2text.h). Quote stripping is NOT done here (quote.h): `text` is
+ * (html2text.h); charsets by charset.h. Quote stripping is NOT done here (quote.h): `text` is
  * the whole reply as the sender's client wrote it.
  *
  * Two ways to fill a struct mail:
@@ -122,15 +122,6 @@ void mail_read_body(struct mail *m, const char *body, size_t len,
  */
 void mail_read(struct mail *m, const char *data, size_t len,
                size_t max_bytes);
-
-/*
- * mail_to_utf8 converts len bytes in charset (any name iconv knows;
- * NULL/"" = guess: UTF-8 if valid, else Windows-1252) to UTF-8, appending
- * to out. Unknown charsets are read as Windows-1252. Exposed for tests
- * and html2text.
- */
-void mail_to_utf8(const char *charset, const char *s, size_t len,
-                  struct sbuf *out);
 
 /*
  * mail_decode_words appends to out the UTF-8 text of a header value with
