@@ -127,12 +127,25 @@ bind_day(sqlite3_stmt *st, const char *name, int day)
                       SQLITE_TRANSIENT);
 }
 
+/* The first columns of the per-client reports, and their cells. */
+#define CLIENT_COLS                                                            \
+    {"client_id", "Client", RT_TEXT}, {"name", "Nom", RT_TEXT},               \
+        {"currency", "Devise", RT_TEXT}
+
+static void
+client_cells(struct rtable *t, bool total, const char *id, const char *name,
+             const char *currency)
+{
+    rtable_row(t, total);
+    rtable_text(t, id);
+    rtable_text(t, name);
+    rtable_text(t, currency);
+}
+
 /* ---- aged balance ---------------------------------------------------- */
 
 static const struct rtable_col aging_cols[] = {
-    {"client_id", "Client", RT_TEXT},
-    {"name", "Nom", RT_TEXT},
-    {"currency", "Devise", RT_TEXT},
+    CLIENT_COLS,
     {"invoices", "Factures", RT_INT},
     {"not_due_cents", "Non échu", RT_MONEY},
     {"days_1_30_cents", "1-30 j", RT_MONEY},
@@ -147,10 +160,7 @@ static void
 aging_row(struct rtable *t, bool total, const char *id, const char *name,
           const struct acc *a)
 {
-    rtable_row(t, total);
-    rtable_text(t, id);
-    rtable_text(t, name);
-    rtable_text(t, a->currency);
+    client_cells(t, total, id, name, a->currency);
     rtable_int(t, a->v[0]);
     for (int b = 0; b <= REPORT_NBUCKETS; b++)
         rtable_money(t, a->v[1 + b], a->currency);
@@ -218,9 +228,7 @@ report_aging_load(sqlite3 *db, int today, struct rtable *t)
 /* ---- DSO and payment delays ------------------------------------------ */
 
 static const struct rtable_col dso_cols[] = {
-    {"client_id", "Client", RT_TEXT},
-    {"name", "Nom", RT_TEXT},
-    {"currency", "Devise", RT_TEXT},
+    CLIENT_COLS,
     {"sales_cents", "Ventes période", RT_MONEY},
     {"receivables_cents", "Encours fin", RT_MONEY},
     {"dso_days", "DSO (j)", RT_TENTHS},
@@ -234,10 +242,7 @@ dso_row(struct rtable *t, bool total, const char *id, const char *name,
         const struct acc *a, int days)
 {
     int64_t tenths;
-    rtable_row(t, total);
-    rtable_text(t, id);
-    rtable_text(t, name);
-    rtable_text(t, a->currency);
+    client_cells(t, total, id, name, a->currency);
     rtable_money(t, a->v[0], a->currency);
     rtable_money(t, a->v[1], a->currency);
     if (report_dso(a->v[1], a->v[0], days, &tenths) == 0)

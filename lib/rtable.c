@@ -282,28 +282,17 @@ rtable_json_string(struct sbuf *out, const char *s)
         return;
     }
     sbuf_addc(out, '"');
+    /* Characters with a short escape, and the letter after the backslash. */
+    static const char special[] = "\"\\\n\r\t", letter[] = "\"\\nrt";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            sbuf_adds(out, "\\\"");
-            break;
-        case '\\':
-            sbuf_adds(out, "\\\\");
-            break;
-        case '\n':
-            sbuf_adds(out, "\\n");
-            break;
-        case '\r':
-            sbuf_adds(out, "\\r");
-            break;
-        case '\t':
-            sbuf_adds(out, "\\t");
-            break;
-        default:
-            if (*p < 0x20)
-                sbuf_addf(out, "\\u%04x", *p);
-            else
-                sbuf_addc(out, (char)*p);
+        const char *sp = strchr(special, *p);
+        if (sp) {
+            sbuf_addc(out, '\\');
+            sbuf_addc(out, letter[sp - special]);
+        } else if (*p < 0x20) {
+            sbuf_addf(out, "\\u%04x", *p);
+        } else {
+            sbuf_addc(out, (char)*p);
         }
     }
     sbuf_addc(out, '"');
