@@ -48,6 +48,10 @@ add_msg(struct csvin *in, bool error, long line, int col, const char *fmt,
         va_list ap)
 {
     struct sbuf *b = error ? &in->rep->errors : &in->rep->warnings;
+    if (!error && in->rep->nwarnings >= CSVIN_MAX_WARNINGS) {
+        in->rep->nwarnings++;
+        return;
+    }
     sbuf_addf(b, "%s:%ld: ", basename_of(in->path), line);
     if (col >= 0 && col < in->ncols && in->map && in->map[col] >= 0)
         sbuf_addf(b, "column %d (%s): ", in->map[col] + 1, in->cols[col].name);

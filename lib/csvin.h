@@ -27,6 +27,8 @@
 #include <stdbool.h>
 
 #define CSVIN_MAX_ERRORS 20
+/* Warnings beyond this many are counted, not written out. */
+#define CSVIN_MAX_WARNINGS 50
 
 /* One column the caller knows. */
 struct csvin_col {

@@ -1,0 +1,461 @@
+/*
+ * import.c - the three importers; see import.h for the rules.
+ *
+ * One pass: csvin hands each row to a row function that validates it and,
+ * as long as no error has been seen in the file, writes it. After the
+ * first error the rest is still validated (to report every bad row) but
+ * nothing more is written, and the transaction is rolled back at the end.
+ * Statements are prepared once per import; a fresh invoice costs one
+ * client lookup, one INSERT .. ON CONFLICT DO NOTHING and one event.
+ */
+#include "import.h"
+#include "civil.h"
+#include "db.h"
+#include "invoice.h"
+#include "log.h"
+#include "money.h"
+#include "strset.h"
+#include "import_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sqls[S_COUNT] = {
+    [S_CLIENT_GET] = "SELECT name, first_name, last_name, language, segment, "
+                     "annual_revenue_cents, account_manager, "
+                     "account_manager_email, phone FROM clients WHERE id = ?",
+    [S_CLIENT_INS] = "INSERT INTO clients (id, name, first_name, last_name, "
+                     "language, segment, annual_revenue_cents, "
+                     "account_manager, account_manager_email, phone, "
+                     "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    [S_CLIENT_UPD] = "UPDATE clients SET name = ?2, first_name = ?3, "
+                     "last_name = ?4, language = ?5, segment = ?6, "
+                     "annual_revenue_cents = ?7, account_manager = ?8, "
+                     "account_manager_email = ?9, phone = ?10 WHERE id = ?1",
+    [S_EMAILS_GET] = "SELECT address FROM client_emails WHERE client_id = ? "
+                     "ORDER BY position",
+    [S_EMAIL_PUT] = "INSERT INTO client_emails (client_id, address, position) "
+                    "VALUES (?,?,?) ON CONFLICT (client_id, address) "
+                    "DO UPDATE SET position = excluded.position",
+    [S_EMAIL_DEL] = "DELETE FROM client_emails WHERE client_id = ? AND "
+                    "address = ?",
+    [S_CLIENT_EXISTS] = "SELECT 1 FROM clients WHERE id = ?",
+    [S_INV_INS] = "INSERT INTO invoices (number, client_id, issue_date, "
+                  "due_date, amount_cents, amount_due_cents, currency, "
+                  "payment_link, pdf, status, paid_date, overpaid_cents, "
+                  "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                  "ON CONFLICT (number) DO NOTHING",
+    [S_INV_GET] = "SELECT client_id, issue_date, due_date, amount_cents, "
+                  "amount_due_cents, overpaid_cents, currency, payment_link, "
+                  "pdf, status FROM invoices WHERE number = ?",
+    [S_INV_UPD] = "UPDATE invoices SET issue_date = ?2, due_date = ?3, "
+                  "amount_cents = ?4, amount_due_cents = ?5, "
+                  "overpaid_cents = ?6, currency = ?7, payment_link = ?8, "
+                  "pdf = ?9, status = ?10, paid_date = CASE WHEN ?10 = "
+                  "'paid' THEN coalesce(paid_date, ?11) END "
+                  "WHERE number = ?1",
+    [S_PAYSUM] = "SELECT coalesce(sum(amount_cents), 0) FROM payments "
+                 "WHERE invoice = ?",
+    [S_INV_EXISTS] = "SELECT 1 FROM invoices WHERE number = ?",
+    /* db_event prepares its statement at every call; a million-row import
+     * cannot afford that, so the importer keeps its own. */
+    [S_EVENT] = "INSERT INTO events (at, kind, invoice, client_id, actor, "
+                "detail) VALUES (?, ?, ?, ?, 'import', ?)",
+};
+
+/* Resets a prepared statement and clears its bindings. */
+sqlite3_stmt *
+imp_stmt(struct imp *im, int which)
+{
+    sqlite3_stmt *st = im->s[which];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+const char *
+imp_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* "" and NULL are the same "no value". */
+bool
+imp_same(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+int
+imp_db_error(struct imp *im, struct csvin *in, const struct csvin_row *row)
+{
+    csvin_error(in, row, -1, "database: %s", sqlite3_errmsg(im->db));
+    return -1;
+}
+
+int
+imp_event(struct imp *im, const char *kind, const char *invoice,
+      const char *client, const char *detail)
+{
+    sqlite3_stmt *st = imp_stmt(im, S_EVENT);
+    db_bind_text(st, 1, im->at);
+    db_bind_text(st, 2, kind);
+    db_bind_text(st, 3, invoice);
+    db_bind_text(st, 4, client);
+    db_bind_text(st, 5, detail);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Event detail: {"file":..., "line":..., "changed":[...]}. */
+int
+imp_row_event(struct imp *im, const char *kind, const char *invoice,
+          const char *client, long line, const char *changed)
+{
+    struct sbuf d = {0};
+    invoice_detail_str(&d, "file", im->file);
+    invoice_detail_int(&d, "line", line);
+    if (changed)
+        invoice_detail_raw(&d, "changed", changed);
+    int rc = imp_event(im, kind, invoice, client, invoice_detail_end(&d));
+    sbuf_free(&d);
+    return rc;
+}
+
+/* Appends "name" to a JSON array being built in b (without brackets). */
+void
+imp_changed_add(struct sbuf *b, const char *name)
+{
+    sbuf_adds(b, b->len ? ",\"" : "[\"");
+    sbuf_adds(b, name);
+    sbuf_addc(b, '"');
+}
+
+/* Is `key` already in this file? Reports the earlier line if so. */
+bool
+imp_seen(struct imp *im, struct csvin *in, const struct csvin_row *row,
+            int col, const char *what, const char *key)
+{
+    int prev = strset_put(im->seen, key, (int)row->line);
+    if (prev == 0)
+        return false;
+    csvin_error(in, row, col, "%s \"%s\" already on line %d", what, key, prev);
+    return true;
+}
+
+bool
+import_email_valid(const char *a)
+{
+    const char *at = strchr(a, '@');
+    size_t n = strlen(a);
+    if (at == NULL || at == a || strchr(at + 1, '@') || n > 254 ||
+        at[1] == '\0')
+        return false;
+    static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+    for (const char *p = a; p < at; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '.') {
+            if (p == a || p + 1 == at || p[1] == '.')
+                return false;
+        } else if (!(isalnum(c) && c < 0x80) && !strchr(atext, c)) {
+            return false;
+        }
+    }
+    size_t label = 0;
+    for (const char *p = at + 1;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '.' || c == '\0') {
+            if (label == 0 || label > 63 || p[-1] == '-')
+                return false;
+            if (c == '\0')
+                return true;
+            label = 0;
+        } else if ((isalnum(c) && c < 0x80) || (c == '-' && label > 0)) {
+            label++;
+        } else {
+            return false;
+        }
+    }
+}
+
+/*
+ * Splits a list of addresses (separated by ',', ';' or blanks), checks,
+ * lowercases and de-duplicates them into out as "a b c". -1 on a bad one.
+ */
+static int
+parse_emails(struct csvin *in, const struct csvin_row *row, int col,
+             const char *list, struct sbuf *out)
+{
+    char *copy = xstrdup(list);
+    int rc = 0, n = 0;
+    for (char *save, *tok = strtok_r(copy, ",; ", &save); tok;
+         tok = strtok_r(NULL, ",; ", &save)) {
+        str_lower(tok);
+        if (!import_email_valid(tok)) {
+            csvin_error(in, row, col, "invalid e-mail address \"%s\"", tok);
+            rc = -1;
+            break;
+        }
+        /* De-duplicate: addresses are short, lists shorter. */
+        char *pad = xasprintf(" %s ", tok);
+        char *have = xasprintf(" %s ", sbuf_cstr(out));
+        if (strstr(have, pad) == NULL) {
+            if (out->len)
+                sbuf_addc(out, ' ');
+            sbuf_adds(out, tok);
+            n++;
+        }
+        free(pad);
+        free(have);
+    }
+    free(copy);
+    if (rc == 0 && n == 0) {
+        csvin_error(in, row, col, "no e-mail address");
+        rc = -1;
+    }
+    return rc;
+}
+
+/* ---- clients ---- */
+
+enum { C_ID, C_NAME, C_EMAIL, C_FIRST, C_LAST, C_LANG, C_SEGMENT, C_REVENUE,
+       C_AM, C_AM_EMAIL, C_PHONE, C_NCOLS };
+
+static const struct csvin_col client_cols[C_NCOLS] = {
+    {"client_id", true},      {"name", true},     {"email", true},
+    {"first_name", false},    {"last_name", false}, {"language", false},
+    {"segment", false},       {"annual_revenue", false},
+    {"account_manager", false}, {"account_manager_email", false},
+    {"phone", false},
+};
+
+/* The client fields in S_CLIENT_GET order, and their CSV columns. */
+#define NCF 9
+static const int cf_col[NCF] = {C_NAME, C_FIRST, C_LAST, C_LANG, C_SEGMENT,
+                                C_REVENUE, C_AM, C_AM_EMAIL, C_PHONE};
+static const char *const cf_name[NCF] = {
+    "name", "first_name", "last_name", "language", "segment",
+    "annual_revenue", "account_manager", "account_manager_email", "phone"};
+
+static int
+write_emails(struct imp *im, const char *id, const char *list,
+             const char *old)
+{
+    char *copy = xstrdup(list);
+    int pos = 0, rc = 0;
+    for (char *save, *a = strtok_r(copy, " ", &save); a && rc == 0;
+         a = strtok_r(NULL, " ", &save)) {
+        sqlite3_stmt *st = imp_stmt(im, S_EMAIL_PUT);
+        db_bind_text(st, 1, id);
+        db_bind_text(st, 2, a);
+        sqlite3_bind_int(st, 3, ++pos);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    free(copy);
+    char *gone = xstrdup(old ? old : "");
+    char *pad = xasprintf(" %s ", list);
+    for (char *save, *a = strtok_r(gone, " ", &save); a && rc == 0;
+         a = strtok_r(NULL, " ", &save)) {
+        char *key = xasprintf(" %s ", a);
+        if (strstr(pad, key) == NULL) {
+            sqlite3_stmt *st = imp_stmt(im, S_EMAIL_DEL);
+            db_bind_text(st, 1, id);
+            db_bind_text(st, 2, a);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        }
+        free(key);
+    }
+    free(gone);
+    free(pad);
+    return rc;
+}
+
+int
+import_client_row(struct csvin *in, const struct csvin_row *row, void *arg)
+{
+    struct imp *im = arg;
+    const char *const *v = row->val;
+    int errs = csvin_nerrors(in);
+    struct sbuf emails = {0};
+    char *nv[NCF] = {0}, *ov[NCF] = {0}, *old_emails = NULL;
+    int rc = 0;
+
+    imp_seen(im, in, row, C_ID, "client_id", v[C_ID]);
+    parse_emails(in, row, C_EMAIL, v[C_EMAIL], &emails);
+    char lang[3] = "fr";
+    if (v[C_LANG] && *v[C_LANG]) {
+        if (!str_iequal(v[C_LANG], "fr") && !str_iequal(v[C_LANG], "en"))
+            csvin_error(in, row, C_LANG, "\"%s\" is not fr or en", v[C_LANG]);
+        else
+            snprintf(lang, sizeof lang, "%c%c", tolower(v[C_LANG][0]),
+                     tolower(v[C_LANG][1]));
+    }
+    char revenue[24] = "";
+    if (v[C_REVENUE] && *v[C_REVENUE]) {
+        int64_t c;
+        const char *why;
+        if (money_parse(v[C_REVENUE], &c, &why) < 0 || c < 0)
+            csvin_error(in, row, C_REVENUE, "\"%s\": %s", v[C_REVENUE],
+                        c < 0 ? "negative" : why);
+        else
+            snprintf(revenue, sizeof revenue, "%lld", (long long)c);
+    }
+    char *am_email = NULL;
+    if (v[C_AM_EMAIL] && *v[C_AM_EMAIL]) {
+        am_email = str_lower(xstrdup(v[C_AM_EMAIL]));
+        if (!import_email_valid(am_email))
+            csvin_error(in, row, C_AM_EMAIL, "invalid e-mail address \"%s\"",
+                        v[C_AM_EMAIL]);
+    }
+    if (csvin_nerrors(in) > errs || errs > 0)
+        goto out; /* bad row, or an earlier one: validate only */
+
+    sqlite3_stmt *st = imp_stmt(im, S_CLIENT_GET);
+    db_bind_text(st, 1, v[C_ID]);
+    int step = sqlite3_step(st);
+    bool exists = step == SQLITE_ROW;
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = imp_db_error(im, in, row);
+        goto out;
+    }
+    for (int i = 0; exists && i < NCF; i++)
+        ov[i] = dup_or_null(imp_text(st, i));
+    if (exists) {
+        st = imp_stmt(im, S_EMAILS_GET);
+        db_bind_text(st, 1, v[C_ID]);
+        struct sbuf b = {0};
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (b.len)
+                sbuf_addc(&b, ' ');
+            sbuf_adds(&b, imp_text(st, 0));
+        }
+        old_emails = sbuf_steal(&b);
+    }
+    /* New values: the file's where it has the column, else the old. */
+    for (int i = 0; i < NCF; i++) {
+        const char *val = v[cf_col[i]];
+        if (cf_col[i] == C_LANG)
+            val = v[C_LANG] || !exists ? lang : NULL;
+        else if (cf_col[i] == C_REVENUE)
+            val = v[C_REVENUE] ? revenue : NULL;
+        else if (cf_col[i] == C_AM_EMAIL)
+            val = v[C_AM_EMAIL] ? (am_email ? am_email : "") : NULL;
+        nv[i] = val ? (*val ? xstrdup(val) : NULL) : dup_or_null(ov[i]);
+    }
+    struct sbuf changed = {0};
+    for (int i = 0; exists && i < NCF; i++)
+        if (!imp_same(ov[i], nv[i]))
+            imp_changed_add(&changed, cf_name[i]);
+    if (exists && !imp_same(old_emails, emails.s))
+        imp_changed_add(&changed, "email");
+    if (exists && changed.len == 0) {
+        im->st->unchanged++;
+        goto out;
+    }
+    st = imp_stmt(im, exists ? S_CLIENT_UPD : S_CLIENT_INS);
+    db_bind_text(st, 1, v[C_ID]);
+    for (int i = 0; i < NCF; i++) {
+        if (cf_col[i] == C_REVENUE && nv[i])
+            sqlite3_bind_int64(st, 2 + i, strtoll(nv[i], NULL, 10));
+        else
+            db_bind_text(st, 2 + i, nv[i]);
+    }
+    if (!exists)
+        db_bind_text(st, 11, im->at);
+    if (changed.len)
+        sbuf_addc(&changed, ']');
+    if (sqlite3_step(st) != SQLITE_DONE ||
+        write_emails(im, v[C_ID], emails.s, old_emails) < 0 ||
+        imp_row_event(im, exists ? "updated" : "imported", NULL, v[C_ID],
+                  row->line, exists ? changed.s : NULL) < 0)
+        rc = imp_db_error(im, in, row);
+    else if (exists)
+        im->st->updated++;
+    else
+        im->st->created++;
+    sbuf_free(&changed);
+out:
+    for (int i = 0; i < NCF; i++) {
+        free(nv[i]);
+        free(ov[i]);
+    }
+    free(old_emails);
+    free(am_email);
+    sbuf_free(&emails);
+    return rc;
+}
+
+
+int
+import_kind_parse(const char *name, enum import_kind *kind)
+{
+    static const char *const names[] = {"clients", "invoices", "payments"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *kind = (enum import_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+int
+import_file(sqlite3 *db, enum import_kind kind, const char *path,
+            struct import_stats *stats, struct csvin_report *report)
+{
+    struct imp im = {.db = db, .st = stats, .seen = strset_new()};
+    memset(stats, 0, sizeof *stats);
+    const char *slash = strrchr(path, '/');
+    im.file = slash ? slash + 1 : path;
+    db_now(im.at);
+    im.today = clock_local_day(clock_now());
+
+    int rc = -1;
+    /* A bigger page cache for the million-row case (64 MiB). */
+    db_exec(db, "PRAGMA cache_size = -65536");
+    if (db_begin(db) < 0) {
+        sbuf_addf(&report->errors, "%s: cannot lock the database: %s\n",
+                  path, sqlite3_errmsg(db));
+        report->nerrors++;
+        goto out;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(db, sqls[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &im.s[i], NULL) != SQLITE_OK)
+            msg_panic("import: cannot prepare \"%s\": %s", sqls[i],
+                      sqlite3_errmsg(db));
+    switch (kind) {
+    case IMPORT_CLIENTS:
+        rc = csvin_read(path, client_cols, C_NCOLS, import_client_row, &im,
+                        report);
+        break;
+    case IMPORT_INVOICES:
+        rc = csvin_read(path, import_invoice_cols, import_invoice_ncols,
+                        import_invoice_row, &im, report);
+        break;
+    case IMPORT_PAYMENTS:
+        rc = csvin_read(path, import_payment_cols, import_payment_ncols,
+                        import_payment_row, &im, report);
+        break;
+    }
+    stats->rows = report->rows;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(im.s[i]);
+    if (rc == 0 && db_commit(db) < 0) {
+        sbuf_addf(&report->errors, "%s: commit failed: %s\n", path,
+                  sqlite3_errmsg(db));
+        report->nerrors++;
+        rc = -1;
+    }
+    if (rc < 0)
+        db_rollback(db);
+out:
+    strset_free(im.seen);
+    return rc;
+}
