@@ -185,16 +185,18 @@ static int
 identity(sqlite3 *db, const char *number, struct sbuf *b, char **client,
          char **currency)
 {
-    sqlite3_stmt *st = query(db,
-        "SELECT i.number, i.issue_date, i.due_date, i.amount_cents, "
-        "i.amount_due_cents, i.currency, i.status, i.status_reason, "
-        "i.paused_until, i.step, i.step_name, i.paid_date, "
-        "i.overpaid_cents, i.payment_link, i.created_at, "
-        "c.id, c.name, c.first_name, c.last_name, c.language, c.segment, "
-        "c.account_manager, c.account_manager_email, c.phone, "
-        "c.hold_reason, c.hold_until "
-        "FROM invoices i JOIN clients c ON c.id = i.client_id "
-        "WHERE i.number = ?", number, NULL);
+    sqlite3_stmt *st =
+        query(db,
+              "SELECT i.number, i.issue_date, i.due_date, i.amount_cents, "
+              "i.amount_due_cents, i.currency, i.status, i.status_reason, "
+              "i.paused_until, i.step, i.step_name, i.paid_date, "
+              "i.overpaid_cents, i.payment_link, i.created_at, "
+              "c.id, c.name, c.first_name, c.last_name, c.language, c.segment, "
+              "c.account_manager, c.account_manager_email, c.phone, "
+              "c.hold_reason, c.hold_until "
+              "FROM invoices i JOIN clients c ON c.id = i.client_id "
+              "WHERE i.number = ?",
+              number, NULL);
     if (st == NULL)
         return -1;
     int rc = sqlite3_step(st);
@@ -218,10 +220,11 @@ identity(sqlite3 *db, const char *number, struct sbuf *b, char **client,
     field(b, "Téléphone / Phone", col(st, 23));
     field(b, "Client suspendu / Client on hold", col(st, 24));
     date_field(b, "Suspendu jusqu'au / On hold until", col(st, 25));
-    sqlite3_stmt *em = query(db,
-        "SELECT address, undeliverable_at, undeliverable_reason "
-        "FROM client_emails WHERE client_id = ? ORDER BY position",
-        *client, NULL);
+    sqlite3_stmt *em =
+        query(db,
+              "SELECT address, undeliverable_at, undeliverable_reason "
+              "FROM client_emails WHERE client_id = ? ORDER BY position",
+              *client, NULL);
     if (em == NULL) {
         sqlite3_finalize(st);
         return -1;
@@ -229,8 +232,9 @@ identity(sqlite3 *db, const char *number, struct sbuf *b, char **client,
     while ((rc = sqlite3_step(em)) == SQLITE_ROW) {
         sbuf_addf(b, "  Adresse / Address : %s", col(em, 0));
         if (sqlite3_column_type(em, 1) != SQLITE_NULL)
-            sbuf_addf(b, " (non distribuable depuis / undeliverable since %s"
-                         ": %s)",
+            sbuf_addf(b,
+                      " (non distribuable depuis / undeliverable since %s"
+                      ": %s)",
                       dossier_time(col(em, 1), buf, sizeof buf), col(em, 2));
         sbuf_addc(b, '\n');
     }
@@ -254,25 +258,26 @@ identity(sqlite3 *db, const char *number, struct sbuf *b, char **client,
     field(b, "Motif / Reason", col(st, 7));
     date_field(b, "En attente jusqu'au / Paused until", col(st, 8));
     if (sqlite3_column_int(st, 9) > 0) {
-        char *step = xasprintf("%d (%s)", sqlite3_column_int(st, 9),
-                               col(st, 10));
+        char *step =
+            xasprintf("%d (%s)", sqlite3_column_int(st, 9), col(st, 10));
         field(b, "Dernière étape / Last step", step);
         free(step);
     }
     date_field(b, "Payée le / Paid on", col(st, 11));
     field(b, "Lien de paiement / Payment link", col(st, 13));
-    field(b, "Enregistrée le / Recorded", dossier_time(col(st, 14), buf,
-                                                       sizeof buf));
+    field(b, "Enregistrée le / Recorded",
+          dossier_time(col(st, 14), buf, sizeof buf));
     return done(db, st, SQLITE_DONE);
 }
 
 static int
-payments(sqlite3 *db, const char *number, const char *currency,
-         struct sbuf *b)
+payments(sqlite3 *db, const char *number, const char *currency, struct sbuf *b)
 {
-    sqlite3_stmt *st = query(db,
-        "SELECT date, amount_cents, reference FROM payments "
-        "WHERE invoice = ? ORDER BY date, id", number, NULL);
+    sqlite3_stmt *st =
+        query(db,
+              "SELECT date, amount_cents, reference FROM payments "
+              "WHERE invoice = ? ORDER BY date, id",
+              number, NULL);
     if (st == NULL)
         return -1;
     sbuf_adds(b, "\n3. PAIEMENTS / PAYMENTS\n");
@@ -299,7 +304,8 @@ payments(sqlite3 *db, const char *number, const char *currency,
 static int
 events(sqlite3 *db, const char *number, const char *client, struct sbuf *b)
 {
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = query(
+        db,
         "SELECT id, at, kind, actor, detail, message_id, queue_id, invoice "
         "FROM events WHERE invoice = ?1 "
         "OR (invoice IS NULL AND client_id = ?2) ORDER BY id",
@@ -316,8 +322,7 @@ events(sqlite3 *db, const char *number, const char *client, struct sbuf *b)
         n++;
         sbuf_addf(&all, "  [%d] %s  %s — %s / %s%s\n", n, at, kind,
                   k >= 0 ? kinds[k].fr : kind, k >= 0 ? kinds[k].en : kind,
-                  sqlite3_column_type(st, 7) == SQLITE_NULL
-                      ? " (client)" : "");
+                  sqlite3_column_type(st, 7) == SQLITE_NULL ? " (client)" : "");
         if (*col(st, 3))
             sbuf_addf(&all, "      acteur / actor : %s\n", col(st, 3));
         if (*col(st, 5))
@@ -328,8 +333,7 @@ events(sqlite3 *db, const char *number, const char *client, struct sbuf *b)
         if (*col(st, 4))
             sbuf_addf(&all, "      détail / detail : %s\n", col(st, 4));
         if (k >= 0 && kinds[k].status)
-            sbuf_addf(&hist, "  %s  %s / %s\n", at, kinds[k].fr,
-                      kinds[k].en);
+            sbuf_addf(&hist, "  %s  %s / %s\n", at, kinds[k].fr, kinds[k].en);
     }
     sbuf_adds(b, "\n4. HISTORIQUE DU STATUT / STATUS HISTORY\n");
     sbuf_adds(b, hist.len ? sbuf_cstr(&hist)
@@ -342,8 +346,8 @@ events(sqlite3 *db, const char *number, const char *client, struct sbuf *b)
 }
 
 static void
-add_eml(struct dossier *d, int index, const char *message_id,
-        const void *body, size_t len)
+add_eml(struct dossier *d, int index, const char *message_id, const void *body,
+        size_t len)
 {
     d->emls = xrealloc(d->emls, (d->nemls + 1) * sizeof *d->emls);
     struct dossier_eml *e = &d->emls[d->nemls++];
@@ -360,7 +364,8 @@ add_eml(struct dossier *d, int index, const char *message_id,
 static int
 messages(sqlite3 *db, const char *number, struct dossier *d)
 {
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = query(
+        db,
         "SELECT m.message_id, m.kind, m.channel, m.state, m.mail_from, "
         "m.recipients, m.subject, m.created_at, m.sent_at, m.handed_off_at, "
         "m.handed_off_queue_id, m.last_error, m.body, "
@@ -369,7 +374,8 @@ messages(sqlite3 *db, const char *number, struct dossier *d)
         "FROM messages m WHERE m.id IN "
         "(SELECT message FROM reminders WHERE invoice = ?1 UNION "
         " SELECT message FROM notices WHERE invoice = ?1) "
-        "ORDER BY COALESCE(m.sent_at, m.created_at), m.id", number, NULL);
+        "ORDER BY COALESCE(m.sent_at, m.created_at), m.id",
+        number, NULL);
     if (st == NULL)
         return -1;
     struct sbuf *b = &d->text;
@@ -384,13 +390,12 @@ messages(sqlite3 *db, const char *number, struct dossier *d)
         field(b, "Nature / Kind", col(st, 1));
         field(b, "Canal / Channel", col(st, 2));
         field(b, "Étape / Step", col(st, 13));
-        field(b, "État / State",
-              sent ? "envoyé / sent" : col(st, 3));
+        field(b, "État / State", sent ? "envoyé / sent" : col(st, 3));
         field(b, "Expéditeur / From", col(st, 4));
         field(b, "Destinataires / Recipients", col(st, 5));
         field(b, "Objet / Subject", col(st, 6));
-        field(b, "Créé le / Created", dossier_time(col(st, 7), buf,
-                                                   sizeof buf));
+        field(b, "Créé le / Created",
+              dossier_time(col(st, 7), buf, sizeof buf));
         field(b, "Accepté par le serveur / Accepted by the server",
               dossier_time(col(st, 8), buf, sizeof buf));
         field(b, "Vu sortir par le milter / Seen leaving",

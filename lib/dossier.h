@@ -18,14 +18,14 @@
 
 /* One stored message, ready to be written as a .eml file. */
 struct dossier_eml {
-    char *name;          /* "001-<message-id>.eml", safe as a file name */
-    char *body;          /* the whole RFC 5322 message as stored */
+    char *name; /* "001-<message-id>.eml", safe as a file name */
+    char *body; /* the whole RFC 5322 message as stored */
     size_t len;
 };
 
 struct dossier {
-    struct sbuf text;    /* the readable dossier, UTF-8, French first */
-    struct dossier_eml *emls;  /* the messages in state sent, in order */
+    struct sbuf text;         /* the readable dossier, UTF-8, French first */
+    struct dossier_eml *emls; /* the messages in state sent, in order */
     size_t nemls;
 };
 

@@ -61,7 +61,7 @@ report_outcome(unsigned flags, bool window_open)
                                      REPORT_SAW_BOUNCE};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         if (flags & order[i])
-            return (int)i;   /* the enum follows the same order */
+            return (int)i; /* the enum follows the same order */
     return window_open ? OUTCOME_PENDING : OUTCOME_NONE;
 }
 
@@ -129,8 +129,10 @@ bind_day(sqlite3_stmt *st, const char *name, int day)
 
 /* The first columns of the per-client reports, and their cells. */
 #define CLIENT_COLS                                                            \
-    {"client_id", "Client", RT_TEXT}, {"name", "Nom", RT_TEXT},               \
-        {"currency", "Devise", RT_TEXT}
+    {"client_id", "Client", RT_TEXT}, {"name", "Nom", RT_TEXT},                \
+    {                                                                          \
+        "currency", "Devise", RT_TEXT                                          \
+    }
 
 static void
 client_cells(struct rtable *t, bool total, const char *id, const char *name,
@@ -187,8 +189,8 @@ report_aging_load(sqlite3 *db, int today, struct rtable *t)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *id = col_text(st, 0), *currency = col_text(st, 2);
-        if (cur_id && (strcmp(cur_id, id) != 0 ||
-                       strcmp(cur.currency, currency) != 0)) {
+        if (cur_id &&
+            (strcmp(cur_id, id) != 0 || strcmp(cur.currency, currency) != 0)) {
             aging_row(t, false, cur_id, cur_name, &cur);
             free(cur_id);
             cur_id = NULL;
@@ -369,9 +371,8 @@ static void
 steps_row(struct rtable *t, bool total, int step, const char *name,
           const struct acc *a)
 {
-    static const int shown[] = {OUTCOME_PAID, OUTCOME_DISPUTE,
-                                OUTCOME_PROMISE, OUTCOME_REPLY,
-                                OUTCOME_BOUNCE, OUTCOME_PENDING,
+    static const int shown[] = {OUTCOME_PAID,  OUTCOME_DISPUTE, OUTCOME_PROMISE,
+                                OUTCOME_REPLY, OUTCOME_BOUNCE,  OUTCOME_PENDING,
                                 OUTCOME_NONE};
     int64_t tenths;
     rtable_row(t, total);
@@ -387,8 +388,8 @@ steps_row(struct rtable *t, bool total, int step, const char *name,
         rtable_tenths(t, tenths);
     else
         rtable_null(t);
-    if (report_avg_tenths(a->v[STEP_DAYS], a->v[1 + OUTCOME_PAID],
-                          &tenths) == 0)
+    if (report_avg_tenths(a->v[STEP_DAYS], a->v[1 + OUTCOME_PAID], &tenths) ==
+        0)
         rtable_tenths(t, tenths);
     else
         rtable_null(t);
@@ -436,10 +437,10 @@ report_steps_load(sqlite3 *db, int from, int to, int within, time_t now,
     char start[21], stop[21];
     clock_format_utc(clock_from_local(from, 0), start);
     clock_format_utc(clock_from_local(to + 1, 0), stop);
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":start"), start,
-                      -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":stop"), stop,
-                      -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":start"), start, -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":stop"), stop, -1,
+                      SQLITE_TRANSIENT);
     sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":within"), within);
     struct acc all = {0}, cur = {0};
     int cur_step = -1;
@@ -466,8 +467,7 @@ report_steps_load(sqlite3 *db, int from, int to, int within, time_t now,
             continue;
         }
         int pay_days = 0;
-        int out = report_outcome(flags_of(st, sent, end, &pay_days),
-                                 now < end);
+        int out = report_outcome(flags_of(st, sent, end, &pay_days), now < end);
         cur.v[0]++, all.v[0]++;
         cur.v[1 + out]++, all.v[1 + out]++;
         if (out == OUTCOME_PAID)

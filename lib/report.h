@@ -22,7 +22,7 @@
 
 /* Aged-balance buckets, by days past the due date. */
 enum report_bucket {
-    REPORT_NOT_DUE,      /* due today or later (days_late <= 0) */
+    REPORT_NOT_DUE, /* due today or later (days_late <= 0) */
     REPORT_1_30,
     REPORT_31_60,
     REPORT_61_90,
@@ -39,8 +39,7 @@ int report_bucket(int days_late);
  * tenths of a day rounded half away from zero. Returns -1 (no value)
  * when sales <= 0 or days <= 0, else 0 with *tenths set.
  */
-int report_dso(int64_t receivables, int64_t sales, int days,
-               int64_t *tenths);
+int report_dso(int64_t receivables, int64_t sales, int days, int64_t *tenths);
 
 /*
  * report_avg_tenths: sum / count in tenths, rounded half away from zero
@@ -50,13 +49,13 @@ int report_avg_tenths(int64_t sum, int64_t count, int64_t *tenths);
 
 /* What happened after a reminder, most significant first. */
 enum report_outcome {
-    OUTCOME_PAID,        /* the invoice was paid in the window */
+    OUTCOME_PAID, /* the invoice was paid in the window */
     OUTCOME_DISPUTE,
     OUTCOME_PROMISE,
-    OUTCOME_REPLY,       /* any other human reply, paid claims included */
+    OUTCOME_REPLY, /* any other human reply, paid claims included */
     OUTCOME_BOUNCE,
-    OUTCOME_PENDING,     /* nothing yet, but the window is still open */
-    OUTCOME_NONE,        /* no answer in the whole window */
+    OUTCOME_PENDING, /* nothing yet, but the window is still open */
+    OUTCOME_NONE,    /* no answer in the whole window */
     OUTCOME_COUNT
 };
 

@@ -57,8 +57,7 @@ next_cell(struct rtable *t, int type)
     if (t->nrows == 0 || t->filled >= t->ncols)
         msg_panic("rtable: too many cells in a row");
     if (type >= 0 && t->cols[t->filled].type != type)
-        msg_panic("rtable: column %s has another type",
-                  t->cols[t->filled].key);
+        msg_panic("rtable: column %s has another type", t->cols[t->filled].key);
     struct rtable_cell *cell = &t->rows[t->nrows - 1].cells[t->filled++];
     cell->null = false;
     return cell;
@@ -112,8 +111,7 @@ rtable_fixed(int64_t v, int decimals, char sep, char *buf, size_t len)
         snprintf(buf, len, "%s%" PRIu64, v < 0 ? "-" : "", mag);
     else
         snprintf(buf, len, "%s%" PRIu64 "%c%0*" PRIu64, v < 0 ? "-" : "",
-                 mag / (uint64_t)scale, sep, decimals,
-                 mag % (uint64_t)scale);
+                 mag / (uint64_t)scale, sep, decimals, mag % (uint64_t)scale);
     return buf;
 }
 
@@ -187,8 +185,8 @@ rtable_write_text(const struct rtable *t, struct sbuf *out)
     for (size_t c = 0; c < t->ncols; c++) {
         width[c] = utf8_width(t->cols[c].title);
         for (size_t r = 0; r < t->nrows; r++) {
-            size_t w = utf8_width(cell_text(&t->cols[c], &t->rows[r].cells[c],
-                                            buf, sizeof buf));
+            size_t w = utf8_width(
+                cell_text(&t->cols[c], &t->rows[r].cells[c], buf, sizeof buf));
             if (w > width[c])
                 width[c] = w;
         }
@@ -255,16 +253,16 @@ rtable_write_csv(const struct rtable *t, struct sbuf *out)
                     continue;
                 switch (t->cols[c].type) {
                 case RT_INT:
-                    sbuf_adds(out, rtable_fixed(cell->num, 0, ',', buf,
-                                                sizeof buf));
+                    sbuf_adds(out,
+                              rtable_fixed(cell->num, 0, ',', buf, sizeof buf));
                     break;
                 case RT_MONEY:
-                    sbuf_adds(out, rtable_fixed(cell->num, 2, ',', buf,
-                                                sizeof buf));
+                    sbuf_adds(out,
+                              rtable_fixed(cell->num, 2, ',', buf, sizeof buf));
                     break;
                 case RT_TENTHS:
-                    sbuf_adds(out, rtable_fixed(cell->num, 1, ',', buf,
-                                                sizeof buf));
+                    sbuf_adds(out,
+                              rtable_fixed(cell->num, 1, ',', buf, sizeof buf));
                     break;
                 default:
                     csv_field(out, cell->text);
@@ -320,9 +318,9 @@ rtable_write_json(const struct rtable *t, bool totals, struct sbuf *out)
             else if (t->cols[c].type == RT_TEXT)
                 rtable_json_string(out, cell->text);
             else
-                sbuf_adds(out, rtable_fixed(cell->num,
-                                            t->cols[c].type == RT_TENTHS,
-                                            '.', buf, sizeof buf));
+                sbuf_adds(out,
+                          rtable_fixed(cell->num, t->cols[c].type == RT_TENTHS,
+                                       '.', buf, sizeof buf));
         }
         sbuf_addc(out, '}');
     }

@@ -32,26 +32,26 @@ enum rtable_type { RT_TEXT, RT_INT, RT_MONEY, RT_TENTHS };
 struct rtable_col {
     const char *key;
     const char *title;
-    int type;            /* enum rtable_type */
+    int type; /* enum rtable_type */
 };
 
 struct rtable_cell {
     bool null;
-    int64_t num;         /* RT_INT, RT_MONEY (cents), RT_TENTHS */
-    char *text;          /* RT_TEXT; RT_MONEY: the currency code */
+    int64_t num; /* RT_INT, RT_MONEY (cents), RT_TENTHS */
+    char *text;  /* RT_TEXT; RT_MONEY: the currency code */
 };
 
 struct rtable_row {
-    bool total;          /* a totals row: after a rule in text, apart in JSON */
+    bool total; /* a totals row: after a rule in text, apart in JSON */
     struct rtable_cell *cells;
 };
 
 struct rtable {
-    const struct rtable_col *cols;   /* borrowed: usually a static array */
+    const struct rtable_col *cols; /* borrowed: usually a static array */
     size_t ncols;
     struct rtable_row *rows;
     size_t nrows, cap;
-    size_t filled;       /* cells filled in the last row */
+    size_t filled; /* cells filled in the last row */
 };
 
 /*
@@ -59,8 +59,7 @@ struct rtable {
  * they must outlive t). rtable_free releases every row; t may then be
  * initialised again.
  */
-void rtable_init(struct rtable *t, const struct rtable_col *cols,
-                 size_t ncols);
+void rtable_init(struct rtable *t, const struct rtable_col *cols, size_t ncols);
 void rtable_free(struct rtable *t);
 
 /*

@@ -130,8 +130,7 @@ ctl_dossier(struct ctl *ctl, int argc, char **argv)
     struct dossier d = {0};
     int rc = dossier_build(db, number, &d);
     if (rc == DOSSIER_UNKNOWN)
-        msg_error("dossier: unknown invoice \"%s\" / facture inconnue",
-                  number);
+        msg_error("dossier: unknown invoice \"%s\" / facture inconnue", number);
     if (rc != 0) {
         dossier_free(&d);
         return EXIT_RUNTIME;
@@ -144,11 +143,9 @@ ctl_dossier(struct ctl *ctl, int argc, char **argv)
     } else {
         rc = make_dir(out);
         if (rc == 0)
-            rc = write_new(out, "dossier.txt", sbuf_cstr(&d.text),
-                           d.text.len);
+            rc = write_new(out, "dossier.txt", sbuf_cstr(&d.text), d.text.len);
         for (size_t i = 0; rc == 0 && i < d.nemls; i++)
-            rc = write_new(out, d.emls[i].name, d.emls[i].body,
-                           d.emls[i].len);
+            rc = write_new(out, d.emls[i].name, d.emls[i].body, d.emls[i].len);
         if (rc == 0)
             printf("%s: dossier.txt + %zu message(s)\n", out, d.nemls);
     }

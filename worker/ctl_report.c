@@ -14,73 +14,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USAGE "report aging|dso|steps [--json|--csv] [--from D] [--to D] " \
-              "[--within N]"
+#define USAGE                                                                  \
+    "report aging|dso|steps [--json|--csv] [--from D] [--to D] "               \
+    "[--within N]"
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV };
 
 static void
 help(void)
 {
-    printf(
-        "usage: relancectl [-c FILE] " USAGE "\n\n"
-        "Rapports pour la comptabilité / Finance reports. Dates D are "
-        "YYYY-MM-DD;\n\"today\" is the local day of the clock (--now).\n\n"
-        "  aging   Balance âgée / aged balance: the amounts still due "
-        "(status\n"
-        "          other than paid) per client and currency, in buckets of "
-        "days past\n"
-        "          the due date as of today: non échu (due today or later),"
-        "\n"
-        "          1-30, 31-60, 61-90, > 90 days; totals per currency.\n"
-        "  dso     Days Sales Outstanding over the period --from..--to "
-        "(default:\n"
-        "          the 90 days ending today), per client and overall:\n"
-        "            DSO = receivables at the end / credit sales in the "
-        "period\n"
-        "                  x days in the period\n"
-        "          credit sales = invoices issued in the period (amount "
-        "incl. tax);\n"
-        "          receivables at the end = what was still due at the end "
-        "of --to\n"
-        "          (today's amount due plus the payments dated after --to);"
-        "\n"
-        "          no DSO when there were no sales. Also the paid invoices "
-        "whose\n"
-        "          paid date falls in the period and their average delay\n"
-        "            delay = paid_date - due_date (negative: paid early).\n"
-        "  steps   Efficacité des relances / effectiveness of each step: "
-        "reminders\n"
-        "          sent in the period (default 90 days ending today) and "
-        "what\n"
-        "          followed each within --within N days (default 14), cut "
-        "short\n"
-        "          by the invoice's next reminder; one outcome per reminder,"
-        " the\n"
-        "          first of: paid (paid date in the window), dispute, "
-        "promise,\n"
-        "          reply (paid claims included), bounce; else pending "
-        "(window\n"
-        "          still open) or no answer (auto-replies do not count).\n\n"
-        "Output / Sortie:\n"
-        "  (default) an aligned table, French amounts (12 000,00 €).\n"
-        "  --json    an object: report, its dates, rows (\"clients\" or "
-        "\"steps\")\n"
-        "            and \"totals\"; amounts as integer cents (*_cents), "
-        "days and\n"
-        "            percentages as numbers with one decimal, null when "
-        "none.\n"
-        "  --csv     for Excel-FR: UTF-8 with a BOM, ';' separator, CRLF, "
-        "decimal\n"
-        "            comma, amounts without thousands separator or symbol "
-        "(the\n"
-        "            currency has its own column), totals rows last "
-        "(client TOTAL).\n");
+    printf("usage: relancectl [-c FILE] " USAGE "\n\n"
+           "Rapports pour la comptabilité / Finance reports. Dates D are "
+           "YYYY-MM-DD;\n\"today\" is the local day of the clock (--now).\n\n"
+           "  aging   Balance âgée / aged balance: the amounts still due "
+           "(status\n"
+           "          other than paid) per client and currency, in buckets of "
+           "days past\n"
+           "          the due date as of today: non échu (due today or later),"
+           "\n"
+           "          1-30, 31-60, 61-90, > 90 days; totals per currency.\n"
+           "  dso     Days Sales Outstanding over the period --from..--to "
+           "(default:\n"
+           "          the 90 days ending today), per client and overall:\n"
+           "            DSO = receivables at the end / credit sales in the "
+           "period\n"
+           "                  x days in the period\n"
+           "          credit sales = invoices issued in the period (amount "
+           "incl. tax);\n"
+           "          receivables at the end = what was still due at the end "
+           "of --to\n"
+           "          (today's amount due plus the payments dated after --to);"
+           "\n"
+           "          no DSO when there were no sales. Also the paid invoices "
+           "whose\n"
+           "          paid date falls in the period and their average delay\n"
+           "            delay = paid_date - due_date (negative: paid early).\n"
+           "  steps   Efficacité des relances / effectiveness of each step: "
+           "reminders\n"
+           "          sent in the period (default 90 days ending today) and "
+           "what\n"
+           "          followed each within --within N days (default 14), cut "
+           "short\n"
+           "          by the invoice's next reminder; one outcome per reminder,"
+           " the\n"
+           "          first of: paid (paid date in the window), dispute, "
+           "promise,\n"
+           "          reply (paid claims included), bounce; else pending "
+           "(window\n"
+           "          still open) or no answer (auto-replies do not count).\n\n"
+           "Output / Sortie:\n"
+           "  (default) an aligned table, French amounts (12 000,00 €).\n"
+           "  --json    an object: report, its dates, rows (\"clients\" or "
+           "\"steps\")\n"
+           "            and \"totals\"; amounts as integer cents (*_cents), "
+           "days and\n"
+           "            percentages as numbers with one decimal, null when "
+           "none.\n"
+           "  --csv     for Excel-FR: UTF-8 with a BOM, ';' separator, CRLF, "
+           "decimal\n"
+           "            comma, amounts without thousands separator or symbol "
+           "(the\n"
+           "            currency has its own column), totals rows last "
+           "(client TOTAL).\n");
 }
 
 struct opts {
     int fmt;
-    int from, to;        /* -1 = not given */
+    int from, to; /* -1 = not given */
     int within;
 };
 
@@ -90,7 +90,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
     o->fmt = FMT_TEXT;
     o->from = o->to = -1;
-    o->within = -1;      /* not given: 14 for steps */
+    o->within = -1; /* not given: 14 for steps */
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
@@ -114,7 +114,8 @@ parse_opts(int argc, char **argv, struct opts *o)
             long n = strtol(v, &end, 10);
             if (*v == '\0' || *end != '\0' || n < 1 || n > 3650) {
                 msg_error("report: --within \"%s\": expected days, 1 to "
-                          "3650", v);
+                          "3650",
+                          v);
                 return ctl_usage(USAGE);
             }
             o->within = (int)n;
@@ -226,24 +227,25 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
     if (aging) {
         rc = report_aging_load(db, today, &t);
         json_day(&head, "as_of", today);
-        sbuf_addf(&title, "Balance âgée au %s / Aged balance as of %s", to,
-                  to);
+        sbuf_addf(&title, "Balance âgée au %s / Aged balance as of %s", to, to);
     } else if (dso) {
         rc = report_dso_load(db, o.from, o.to, &t);
         json_day(&head, "from", o.from);
         json_day(&head, "to", o.to);
         sbuf_addf(&head, "\"days\": %d, ", o.to - o.from + 1);
-        sbuf_addf(&title, "DSO et délais de paiement du %s au %s (%d j)\n"
-                          "DSO and payment delays, %s to %s (%d days)",
+        sbuf_addf(&title,
+                  "DSO et délais de paiement du %s au %s (%d j)\n"
+                  "DSO and payment delays, %s to %s (%d days)",
                   from, to, o.to - o.from + 1, from, to, o.to - o.from + 1);
     } else {
         rc = report_steps_load(db, o.from, o.to, o.within, clock_now(), &t);
         json_day(&head, "from", o.from);
         json_day(&head, "to", o.to);
         sbuf_addf(&head, "\"within_days\": %d, ", o.within);
-        sbuf_addf(&title, "Efficacité des relances du %s au %s (suite sous "
-                          "%d j)\nReminder effectiveness, %s to %s (outcome "
-                          "within %d days)",
+        sbuf_addf(&title,
+                  "Efficacité des relances du %s au %s (suite sous "
+                  "%d j)\nReminder effectiveness, %s to %s (outcome "
+                  "within %d days)",
                   from, to, o.within, from, to, o.within);
     }
     if (rc == 0) {

@@ -72,8 +72,8 @@ test_dso(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         T_CASE(cases[i].name);
         int64_t tenths = -12345;
-        int rc = report_dso(cases[i].receivables, cases[i].sales,
-                            cases[i].days, &tenths);
+        int rc = report_dso(cases[i].receivables, cases[i].sales, cases[i].days,
+                            &tenths);
         T_INTEQ(rc, cases[i].rc);
         if (rc == 0)
             T_INTEQ(tenths, cases[i].tenths);
@@ -85,12 +85,9 @@ test_dso(void)
         int rc;
         int64_t tenths;
     } avg[] = {
-        {"paid late and early", 10 - 3, 2, 0, 35},
-        {"all early", -7, 2, 0, -35},
-        {"round half away (neg)", -1, 20, 0, -1},
-        {"round down", 1, 3, 0, 3},
-        {"percent 1 of 6", 100, 6, 0, 167},
-        {"none", 5, 0, -1, 0},
+        {"paid late and early", 10 - 3, 2, 0, 35}, {"all early", -7, 2, 0, -35},
+        {"round half away (neg)", -1, 20, 0, -1},  {"round down", 1, 3, 0, 3},
+        {"percent 1 of 6", 100, 6, 0, 167},        {"none", 5, 0, -1, 0},
     };
     for (size_t i = 0; i < sizeof avg / sizeof avg[0]; i++) {
         T_CASE(avg[i].name);
@@ -116,8 +113,8 @@ test_outcome(void)
         {"reply", REPORT_SAW_REPLY, false, OUTCOME_REPLY},
         {"paid after a dispute", REPORT_SAW_PAID | REPORT_SAW_DISPUTE, true,
          OUTCOME_PAID},
-        {"dispute and promise", REPORT_SAW_DISPUTE | REPORT_SAW_PROMISE,
-         false, OUTCOME_DISPUTE},
+        {"dispute and promise", REPORT_SAW_DISPUTE | REPORT_SAW_PROMISE, false,
+         OUTCOME_DISPUTE},
         {"promise and reply", REPORT_SAW_PROMISE | REPORT_SAW_REPLY, false,
          OUTCOME_PROMISE},
         {"bounce alone", REPORT_SAW_BOUNCE, true, OUTCOME_BOUNCE},
@@ -126,8 +123,7 @@ test_outcome(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         T_CASE(cases[i].name);
-        T_INTEQ(report_outcome(cases[i].flags, cases[i].open),
-                cases[i].want);
+        T_INTEQ(report_outcome(cases[i].flags, cases[i].open), cases[i].want);
     }
 }
 
@@ -161,7 +157,7 @@ test_rtable(void)
 
     static const struct {
         const char *name;
-        int what;   /* 0 text, 1 csv, 2 json rows, 3 json totals */
+        int what; /* 0 text, 1 csv, 2 json rows, 3 json totals */
         const char *want;
     } cases[] = {
         {"csv: quoting, decimal comma, totals last", 1,
@@ -203,12 +199,11 @@ test_rtable(void)
     rtable_null(&t);
     struct sbuf b = {0};
     rtable_write_text(&t, &b);
-    T_STREQ(sbuf_cstr(&b),
-            "Client  Nb     Montant  Jours\n"
-            "-----------------------------\n"
-            "Été      1  1\u00a0000,00\u00a0€    1,0\n"
-            "-----------------------------\n"
-            "Total   10      0,05\u00a0€      -\n");
+    T_STREQ(sbuf_cstr(&b), "Client  Nb     Montant  Jours\n"
+                           "-----------------------------\n"
+                           "Été      1  1\u00a0000,00\u00a0€    1,0\n"
+                           "-----------------------------\n"
+                           "Total   10      0,05\u00a0€      -\n");
     sbuf_free(&b);
     rtable_free(&t);
 
