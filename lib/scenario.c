@@ -538,7 +538,8 @@ scenario_load_dir(struct scenario_set *set, const char *dir, char *err,
         names[n++] = xasprintf("%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
     int rc = 0;
     if (n == 0) {
         snprintf(err, errlen, "%s: no scenario file (*.scn)", dir);

@@ -18,7 +18,11 @@
  * A line holding only a block tag ({{#...}}, {{/...}}, {{else}}, {{!...}})
  * disappears entirely, so loops and conditions can sit on their own lines.
  * A variable is "true" for #if when it is a non-empty text, a non-zero
- * number, or a non-empty list.
+ * number, or a non-empty list. Amounts that are unknown (interest not
+ * computed) and dates that are 0 render as "" and are false. Conditions
+ * (several, legal, invoice.partial...) and lists may not be printed.
+ * Rendered bodies are tidied: no trailing spaces, at most one blank line
+ * in a row, one final newline; the subject is one line.
  *
  * A template naming an unknown variable, a loop field outside its loop,
  * or with unbalanced blocks is refused at load time with FILE:LINE; it is
@@ -29,10 +33,12 @@
  *   contact.name (first + last name, else the client name) contact.email
  *   manager.name manager.email   step.name step.tone
  *   count (invoices) several (more than one invoice)
+ *   several_currencies (more than one line in totals)
  *   redirect.to (real recipients in redirect mode; "" otherwise)
  *   legal (true when the legal amounts were computed) legal.rate
  *   each invoices: invoice.number invoice.issue_date invoice.due_date
- *     invoice.amount invoice.amount_due invoice.partial invoice.currency
+ *     invoice.amount invoice.amount_due invoice.paid (already paid, ""
+ *     when nothing) invoice.partial (condition) invoice.currency
  *     invoice.days_late invoice.days_late_text invoice.days_to_due
  *     invoice.days_to_due_text invoice.payment_link invoice.interest
  *     invoice.indemnity invoice.interest_detail
@@ -86,7 +92,8 @@ struct tmpl_ctx {
     int today;                 /* day number */
     const char *company_name;
     const char *finance_email;
-    const char *payment_link;  /* client-level link; NULL = first invoice's */
+    const char *payment_link;  /* client-level link; NULL = the link every
+                                  invoice shares, if they share one */
     const char *client_id;
     const char *client_name;
     const char *first_name;

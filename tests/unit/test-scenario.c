@@ -275,5 +275,12 @@ main(void)
                 strstr(err, "/nonexistent/scenarios: No such file"),
             "%s", err);
     T_INTEQ(none.n, 0);
+
+    T_CASE("empty folder");
+    char *empty = xasprintf("%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    T_CHECK(scenario_load_dir(&none, empty, err, sizeof err) < 0 &&
+                strstr(err, "no scenario file"),
+            "%s", err);
+    free(empty);
     return t_done();
 }
