@@ -250,8 +250,8 @@ shipped_templates(void)
                 err);
         static const char *const names[] = {
             "courtesy", "first", "firm", "formal", "collections",
-            "notice-dispute", "notice-paid-claim", "notice-bounce",
-            "notice-send-failed", "notice-missing-pdf", "digest", "thanks"};
+            "notice", "notice-dispute", "notice-paid_claim", "notice-bounce",
+            "notice-send_failed", "notice-missing_pdf", "digest", "thanks"};
         struct tmpl_invoice inv[2] = {
             {"F-2026-0042", day("2026-02-01"), day("2026-03-03"), 1234567,
              1234567, "EUR", "https://pay.example/42", 10311, 4000,
