@@ -1,7 +1,7 @@
 /*
  * classify.h - what is this mail? The decision of DESIGN.md section 5.
  *
- * Called by the milter (milter/*.c, per message, on many threads) and by
+ * Called by the milter (milter/ files, per message, on many threads) and by
  * `relancectl classify` (worker/ctl_classify.c). Pure code: the message
  * (struct mail, mailread.h), the envelope and the database lookups are
  * inputs (lookups through callbacks the caller provides); the reference
