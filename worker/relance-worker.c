@@ -1,3 +1,156 @@
-/* Temporary: the worker (issue 3) replaces this. */
+/*
+ * relance-worker - plans due reminder steps, renders them, builds MIME
+ * and submits them over SMTP to the company's own MTA, exactly once.
+ *
+ *   relance-worker -c FILE [--once] [--now "YYYY-MM-DD HH:MM"] [-n] [-f]
+ *
+ *   --once  one pass, then exit (cron, tests);
+ *   --now   fix the clock at this local time (tests, replays);
+ *   -n      check config, rules and templates, say what is wrong, exit;
+ *   -f      stay in the foreground and log to stderr as well.
+ *
+ * Without --once it is a daemon: a pass every WorkerInterval seconds;
+ * SIGHUP reloads the config and the rules (kept as they were when the
+ * new ones are wrong); SIGTERM/SIGINT finish the message in hand and
+ * exit. The worker is not a libmilter program, so SIGHUP is its own.
+ * The pass itself is in w_pass.c.
+ */
+#include "w.h"
+#include "civil.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { fprintf(stderr, "relance-worker: not implemented yet\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t w_stop;
+static volatile sig_atomic_t w_reload;
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        w_reload = 1;
+    else
+        w_stop = 1;
+}
+
+static void
+usage(void)
+{
+    fprintf(stderr, "usage: relance-worker -c FILE [--once] "
+                    "[--now \"YYYY-MM-DD HH:MM\"] [-n] [-f]\n");
+    exit(EX_USAGE);
+}
+
+static void
+install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a signal must cut the sleep between passes. */
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Sleeps up to seconds, returning early on a signal. */
+static void
+nap(int seconds)
+{
+    struct timespec ts = {seconds, 0};
+    while (!w_stop && !w_reload && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"once", no_argument, NULL, 'o'},
+        {"now", required_argument, NULL, 'N'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *now = NULL;
+    bool once = false, check = false, fg = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:nfh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'o': once = true; break;
+        case 'N': now = optarg; break;
+        case 'n': check = true; break;
+        case 'f': fg = true; break;
+        default: usage();
+        }
+    }
+    if (path == NULL || optind != argc)
+        usage();
+    log_init("relance-worker", !check, check || once || fg);
+
+    struct worker w;
+    if (w_setup(&w, path) < 0) {
+        w_teardown(&w);
+        if (check)
+            fprintf(stderr, "relance-worker: %s: configuration refused\n",
+                    path);
+        else
+            msg_warn("fatal: %s: configuration refused", path);
+        return EX_CONFIG;
+    }
+    if (now && clock_set_now(now) < 0) {
+        w_teardown(&w);
+        msg_fatal(EX_USAGE, "--now: not a local time \"YYYY-MM-DD HH:MM\": "
+                            "%s", now);
+    }
+    if (check) {
+        printf("relance-worker: %s: configuration, %zu scenarios and "
+               "templates OK (mode %s)\n", path, w.scn.n,
+               cfg_mode_name(w.cfg.mode));
+        w_teardown(&w);
+        return 0;
+    }
+    install_signals();
+    if (!once && !fg && daemon(0, 0) < 0)
+        msg_fatal(EX_OSERR, "daemon: %s", strerror(errno));
+    msg_info("worker: starting, mode %s, database %s, SMTP %s",
+             cfg_mode_name(w.cfg.mode), w.cfg.database, w.cfg.smtp_server);
+    int rc = 0;
+    for (;;) {
+        if (w_pass(&w) < 0)
+            rc = 1;
+        if (once || w_stop)
+            break;
+        nap(w.cfg.worker_interval);
+        if (w_reload) {
+            w_reload = 0;
+            struct worker fresh;
+            if (w_setup(&fresh, path) == 0) {
+                w_teardown(&w);
+                w = fresh;
+                msg_info("worker: configuration and rules reloaded");
+            } else {
+                w_teardown(&fresh);
+                msg_warn("worker: reload refused, keeping the previous "
+                         "configuration");
+            }
+        }
+        if (w_stop)
+            break;
+    }
+    msg_info("worker: stopping");
+    w_teardown(&w);
+    return once ? rc : 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * w.h - what the relance-worker files share (worker-only, not a library
+ * interface).
+ *
+ *   relance-worker.c  options, start-up, the daemon loop and signals
+ *   w_setup.c         loading config, rules, templates, calendar, key
+ *   w_load.c          reading clients and invoices for the planner
+ *   w_compose.c       rendering + MIME for a planned message or a notice
+ *   w_pass.c          one pass: reconcile, plan, record, notices, submit
+ *   w_send.c          the SMTP submission loop (exactly-once states)
+ */
+#ifndef W_H
+#define W_H
+
+#include "cfg.h"
+#include "outbox.h"
+#include "scenario.h"
+#include "sched.h"
+#include "token.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct tmpl_set;
+struct calendar;
+
+/* Everything loaded at start and on SIGHUP. */
+struct worker {
+    struct cfg cfg;
+    struct scenario_set scn;
+    struct tmpl_set *tmpl;
+    struct calendar *cal;
+    struct token_key key;
+    char *smtp_password;     /* from SmtpPasswordFile, NULL = none */
+    char *from_addr;         /* bare address of From (envelope sender) */
+    char *finance_addr;      /* bare address of FinanceAddress */
+};
+
+/* Set by signal handlers, read by the loops. */
+extern volatile sig_atomic_t w_stop;
+
+/*
+ * w_setup loads config file path and everything it names into w
+ * (zeroed first). Returns 0, or -1 with every problem found printed by
+ * msg_error/msg_warn (used by -n, start-up and SIGHUP). w_teardown frees.
+ */
+int w_setup(struct worker *w, const char *path);
+void w_teardown(struct worker *w);
+
+/* A client as the composer needs it. Strings live in the load arena. */
+struct w_client {
+    const char *id, *name, *first_name, *last_name, *manager_name,
+        *manager_email;
+    int lang;
+    const char **addrs;      /* deliverable addresses, in CSV order */
+    size_t naddrs;
+};
+
+/* The invoice fields the planner does not need. */
+struct w_invoice {
+    int issue_date;
+    int64_t amount_cents, amount_due_cents;
+    const char *currency, *payment_link, *pdf;
+};
+
+struct w_data {
+    struct sched_client *sc;   /* parallel arrays, clients sorted by id */
+    struct w_client *wc;
+    size_t nclients;
+    struct sched_invoice *si;  /* parallel arrays, grouped by client */
+    struct w_invoice *wi;
+    size_t ninvoices;
+    struct w_arena *arena;
+};
+
+/* w_load reads the database into d. Returns 0 or -1 (logged). */
+int w_load(sqlite3 *db, const struct worker *w, struct w_data *d);
+void w_data_free(struct w_data *d);
+
+/* A composed message: the bytes and what outbox_record needs. */
+struct w_msg {
+    char message_id[TOKEN_LEN + 128];
+    char token[TOKEN_LEN + 1];
+    char *subject;
+    char *body;
+    size_t len;
+    char *recipients;        /* envelope, comma-separated */
+    const char *client_id;
+    const char *kind, *channel;
+    struct outbox_reminder *rem;
+    size_t nrem;
+    char *missing_pdf;       /* "F-1 (path), ..." or NULL */
+    char *invoices;          /* "F-1,F-2" for the log line */
+    const char *step;        /* lead step name for the log line */
+};
+
+/* w_compose_plan renders and builds message m of the plan. Returns 0, or
+ * -1 with the reason logged (the message is then skipped this pass). */
+int w_compose_plan(const struct worker *w, const struct w_data *d,
+                   const struct sched_msg *m, int today, struct w_msg *out);
+
+/* A pending notice row. */
+struct w_notice {
+    int64_t id;
+    const char *kind, *audience, *invoice, *client_id, *subject, *text,
+        *manager_email;
+    int created_day;
+};
+
+int w_compose_notice(const struct worker *w, const struct w_notice *n,
+                     int today, struct w_msg *out);
+void w_msg_free(struct w_msg *m);
+
+/* w_pass: one whole pass; returns 0, or -1 when the database could not
+ * be used (the daemon tries again next time). */
+int w_pass(const struct worker *w);
+
+/*
+ * w_send submits every due queued message over one SMTP session
+ * (notices only when reminders_ok is false). Returns the number sent, or
+ * -1 when the database failed.
+ */
+int w_send(const struct worker *w, sqlite3 *db, struct outbox *ob,
+           bool reminders_ok);
+
+/* String arena for the loaded rows (one free for all). */
+struct w_arena;
+struct w_arena *w_arena_new(void);
+const char *w_arena_dup(struct w_arena *a, const char *s); /* NULL stays NULL */
+void w_arena_free(struct w_arena *a);
+
+#endif

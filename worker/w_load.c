@@ -1,0 +1,354 @@
+/*
+ * w_load.c - reading clients and invoices from the database for the
+ * planner (lib/sched) and the composer, and choosing each invoice's
+ * scenario. Called once per pass by w_pass.c.
+ *
+ * Sized for a million invoices: only invoices that can still get a step
+ * are read (not paid, not disputed), strings go to one arena, clients
+ * are read sorted by id and invoices by client_id so they are matched by
+ * a merge walk, and the history aggregates that scenarios may test are
+ * computed only when some scenario tests them.
+ */
+#include "w.h"
+#include "civil.h"
+#include "db.h"
+#include "log.h"
+#include "textfmt.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_CHUNK (1u << 20)
+
+struct w_chunk {
+    struct w_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+struct w_arena {
+    struct w_chunk *cur;
+};
+
+struct w_arena *
+w_arena_new(void)
+{
+    return xcalloc(1, sizeof(struct w_arena));
+}
+
+const char *
+w_arena_dup(struct w_arena *a, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    if (a->cur == NULL || a->cur->used + n > a->cur->cap) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        struct w_chunk *c = xmalloc(sizeof *c + cap);
+        c->next = a->cur;
+        c->used = 0;
+        c->cap = cap;
+        a->cur = c;
+    }
+    char *p = a->cur->data + a->cur->used;
+    memcpy(p, s, n);
+    a->cur->used += n;
+    return p;
+}
+
+void
+w_arena_free(struct w_arena *a)
+{
+    if (a == NULL)
+        return;
+    for (struct w_chunk *c = a->cur, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+static const char *
+text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static int
+day_or_none(const char *s)
+{
+    int d;
+    if (s == NULL || civil_parse_iso(s, &d) < 0)
+        return SCHED_NO_DAY;
+    return d;
+}
+
+/* Does any scenario test the client's payment history? */
+static bool
+needs_history(const struct scenario_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        for (size_t k = 0; k < set->v[i].nconds; k++)
+            if (set->v[i].conds[k].field >= SCN_FIELD_INVOICES_PAID)
+                return true;
+    return false;
+}
+
+struct history {
+    int paid, age_days, avg_late, late_pct;
+};
+
+static int
+find_client(const struct w_data *d, const char *id, size_t from)
+{
+    /* Merge walk: invoices come in client_id order, like clients. */
+    for (size_t i = from; i < d->nclients; i++) {
+        int c = strcmp(d->sc[i].id, id);
+        if (c == 0)
+            return (int)i;
+        if (c > 0)
+            break;
+    }
+    return -1;
+}
+
+static int
+load_clients(sqlite3 *db, struct w_data *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+            "SELECT c.id, c.name, c.first_name, c.last_name, c.language,"
+            " c.account_manager, c.account_manager_email, c.hold_reason,"
+            " c.hold_until, (SELECT max(m.created_at) FROM messages m"
+            "  WHERE m.client_id = c.id AND m.kind = 'reminder'"
+            "  AND m.state <> 'failed')"
+            " FROM clients c ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (d->nclients == cap) {
+            cap = cap ? cap * 2 : 1024;
+            d->sc = xrealloc(d->sc, cap * sizeof *d->sc);
+            d->wc = xrealloc(d->wc, cap * sizeof *d->wc);
+        }
+        struct sched_client *s = &d->sc[d->nclients];
+        struct w_client *c = &d->wc[d->nclients++];
+        memset(c, 0, sizeof *c);
+        c->id = w_arena_dup(d->arena, text(st, 0));
+        c->name = w_arena_dup(d->arena, text(st, 1));
+        c->first_name = w_arena_dup(d->arena, text(st, 2));
+        c->last_name = w_arena_dup(d->arena, text(st, 3));
+        int lang = textfmt_lang_parse(text(st, 4));
+        c->lang = lang < 0 ? LANG_FR : lang;
+        c->manager_name = w_arena_dup(d->arena, text(st, 5));
+        c->manager_email = w_arena_dup(d->arena, text(st, 6));
+        time_t last;
+        *s = (struct sched_client){
+            .id = c->id, .hold = sqlite3_column_type(st, 7) != SQLITE_NULL,
+            .hold_until = day_or_none(text(st, 8)),
+            .last_sent_day =
+                text(st, 9) && clock_parse_utc(text(st, 9), &last) == 0
+                    ? clock_local_day(last) : SCHED_NO_DAY};
+    }
+    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+load_addresses(sqlite3 *db, struct w_data *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+            "SELECT client_id, address FROM client_emails"
+            " WHERE undeliverable_at IS NULL"
+            " ORDER BY client_id, position", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t at = 0, cap = 0;
+    int ci = -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (ci < 0 || strcmp(d->sc[ci].id, text(st, 0)) != 0) {
+            ci = find_client(d, text(st, 0), at);
+            if (ci < 0)
+                continue;
+            at = (size_t)ci;
+            cap = 0;
+        }
+        struct w_client *c = &d->wc[ci];
+        if (c->naddrs == cap) {
+            cap = cap ? cap * 2 : 2;
+            c->addrs = xrealloc(c->addrs, cap * sizeof *c->addrs);
+        }
+        c->addrs[c->naddrs++] = w_arena_dup(d->arena, text(st, 1));
+        d->sc[ci].deliverable = (int)c->naddrs;
+    }
+    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+}
+
+static struct history *
+load_history(sqlite3 *db, const struct w_data *d, int today)
+{
+    struct history *h = xmalloc(d->nclients * sizeof *h);
+    for (size_t i = 0; i < d->nclients; i++)
+        h[i] = (struct history){-1, -1, -1, -1};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+            "SELECT client_id, sum(status = 'paid'), min(issue_date),"
+            " avg(CASE WHEN status = 'paid' AND paid_date IS NOT NULL"
+            "  THEN julianday(paid_date) - julianday(due_date) END),"
+            " sum(status = 'paid' AND paid_date > due_date)"
+            " FROM invoices GROUP BY client_id ORDER BY client_id",
+            -1, &st, NULL) != SQLITE_OK)
+        return h;
+    size_t at = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int ci = find_client(d, text(st, 0), at);
+        if (ci < 0)
+            continue;
+        at = (size_t)ci;
+        int paid = sqlite3_column_int(st, 1);
+        int first = day_or_none(text(st, 2));
+        h[ci].paid = paid;
+        h[ci].age_days = first == SCHED_NO_DAY ? -1 : today - first;
+        if (paid > 0 && sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            double avg = sqlite3_column_double(st, 3);
+            h[ci].avg_late = avg > 0 ? (int)(avg + 0.5) : 0;
+            h[ci].late_pct = sqlite3_column_int(st, 4) * 100 / paid;
+        }
+    }
+    sqlite3_finalize(st);
+    return h;
+}
+
+static int
+load_invoices(sqlite3 *db, const struct worker *w, struct w_data *d,
+              const struct history *h, const char *const *segments,
+              const int64_t *revenue)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+            "SELECT number, client_id, issue_date, due_date, amount_cents,"
+            " amount_due_cents, currency, payment_link, pdf, status,"
+            " paused_until, wait_until, step, step_name FROM invoices"
+            " WHERE status NOT IN ('paid', 'disputed')"
+            " ORDER BY client_id, number", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t cap = 0, at = 0;
+    int ci = -1;
+    const char *eur = w_arena_dup(d->arena, "EUR");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (ci < 0 || strcmp(d->sc[ci].id, text(st, 1)) != 0) {
+            ci = find_client(d, text(st, 1), at);
+            if (ci < 0)
+                continue;
+            at = (size_t)ci;
+        }
+        if (d->ninvoices == cap) {
+            cap = cap ? cap * 2 : 4096;
+            d->si = xrealloc(d->si, cap * sizeof *d->si);
+            d->wi = xrealloc(d->wi, cap * sizeof *d->wi);
+        }
+        struct w_invoice *wi = &d->wi[d->ninvoices];
+        const char *cur = text(st, 6);
+        *wi = (struct w_invoice){
+            .issue_date = day_or_none(text(st, 2)),
+            .amount_cents = sqlite3_column_int64(st, 4),
+            .amount_due_cents = sqlite3_column_int64(st, 5),
+            .currency = cur == NULL || strcmp(cur, "EUR") == 0
+                            ? eur : w_arena_dup(d->arena, cur),
+            .payment_link = w_arena_dup(d->arena, text(st, 7)),
+            .pdf = w_arena_dup(d->arena, text(st, 8))};
+        struct scenario_profile p = {
+            .segment = segments ? segments[ci] : NULL,
+            .amount_cents = wi->amount_cents,
+            .revenue_cents = revenue ? revenue[ci] : -1,
+            .invoices_paid = h ? h[ci].paid : -1,
+            .client_age_days = h ? h[ci].age_days : -1,
+            .avg_days_late = h ? h[ci].avg_late : -1,
+            .late_ratio_pct = h ? h[ci].late_pct : -1};
+        int status = sched_status_parse(text(st, 9));
+        d->si[d->ninvoices++] = (struct sched_invoice){
+            .number = w_arena_dup(d->arena, text(st, 0)),
+            .client = (size_t)ci,
+            .due_date = day_or_none(text(st, 3)),
+            .status = status < 0 ? SCHED_HOLD : status,
+            .paused_until = day_or_none(text(st, 10)),
+            .wait_until = day_or_none(text(st, 11)),
+            .step = sqlite3_column_int(st, 12),
+            .step_name = w_arena_dup(d->arena, text(st, 13)),
+            .scn = w->scn.n ? scenario_choose(&w->scn, &p) : NULL};
+    }
+    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+}
+
+/* Segment and revenue, read only when a scenario has conditions. */
+static void
+load_profile_columns(sqlite3 *db, struct w_data *d, const char ***segments,
+                     int64_t **revenue)
+{
+    sqlite3_stmt *st;
+    *segments = xcalloc(d->nclients ? d->nclients : 1, sizeof **segments);
+    *revenue = xmalloc((d->nclients ? d->nclients : 1) * sizeof **revenue);
+    for (size_t i = 0; i < d->nclients; i++)
+        (*revenue)[i] = -1;
+    if (sqlite3_prepare_v2(db,
+            "SELECT id, segment, annual_revenue_cents FROM clients"
+            " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        return;
+    size_t at = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int ci = find_client(d, text(st, 0), at);
+        if (ci < 0)
+            continue;
+        at = (size_t)ci;
+        (*segments)[ci] = w_arena_dup(d->arena, text(st, 1));
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+            (*revenue)[ci] = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+}
+
+int
+w_load(sqlite3 *db, const struct worker *w, struct w_data *d)
+{
+    memset(d, 0, sizeof *d);
+    d->arena = w_arena_new();
+    int rc = -1;
+    struct history *h = NULL;
+    const char **segments = NULL;
+    int64_t *revenue = NULL;
+    /* One read transaction: a consistent snapshot of every table. */
+    if (db_exec(db, "BEGIN") < 0)
+        goto out;
+    if (load_clients(db, d) < 0 || load_addresses(db, d) < 0)
+        goto out;
+    bool conds = false;
+    for (size_t i = 0; i < w->scn.n; i++)
+        conds |= w->scn.v[i].nconds > 0;
+    if (conds)
+        load_profile_columns(db, d, &segments, &revenue);
+    if (needs_history(&w->scn))
+        h = load_history(db, d, clock_local_day(clock_now()));
+    rc = load_invoices(db, w, d, h, segments, revenue);
+out:
+    if (rc < 0)
+        msg_warn("worker: reading the database: %s", sqlite3_errmsg(db));
+    if (!sqlite3_get_autocommit(db))
+        db_exec(db, "COMMIT");
+    free(h);
+    free(segments);
+    free(revenue);
+    return rc;
+}
+
+void
+w_data_free(struct w_data *d)
+{
+    for (size_t i = 0; i < d->nclients; i++)
+        free(d->wc[i].addrs);
+    free(d->sc);
+    free(d->wc);
+    free(d->si);
+    free(d->wi);
+    w_arena_free(d->arena);
+    memset(d, 0, sizeof *d);
+}
