@@ -1,0 +1,162 @@
+/*
+ * test-import.c - the importers and invoice_pay on a real SQLite file:
+ * a sequence of steps (each builds on the state the previous left), each
+ * an import or a payment, its expected outcome and a query that must
+ * give an exact answer afterwards.
+ */
+#include "civil.h"
+#include "db.h"
+#include "import.h"
+#include "invoice.h"
+#include "t.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+#define HEAD_C "client_id;name;email;language\n"
+#define HEAD_I "number;client_id;issue_date;due_date;amount;amount_paid\n"
+
+static const struct {
+    const char *name;
+    int kind;         /* an import_kind, or -1: a payment via invoice_pay */
+    const char *text; /* the file; for a payment "NUMBER;YYYY-MM-DD;CENTS" */
+    int rc;           /* 0 or -1 (import), or the invoice_pay result */
+    const char *err;  /* substring of the errors */
+    const char *sql;  /* must return `want` */
+    const char *want;
+} steps[] = {
+    {"clients", IMPORT_CLIENTS,
+     HEAD_C "C1;Dupont;A@Example.FR b@example.fr a@example.fr;\n"
+            "C2;Martin;c@example.fr;EN\n",
+     0, NULL,
+     "SELECT group_concat(address||position, ' ') FROM client_emails", 
+     "a@example.fr1 b@example.fr2 c@example.fr1"},
+    {"same clients again: no event", IMPORT_CLIENTS,
+     HEAD_C "C1;Dupont;A@Example.FR b@example.fr a@example.fr;\n"
+            "C2;Martin;c@example.fr;EN\n",
+     0, NULL, "SELECT count(*) FROM events", "2"},
+    {"changed client: updated event", IMPORT_CLIENTS,
+     HEAD_C "C2;Martin SA;d@example.fr;en\n", 0, NULL,
+     "SELECT detail->>'$.changed' FROM events WHERE kind = 'updated'",
+     "[\"name\",\"email\"]"},
+    {"missing optional column keeps the value", IMPORT_CLIENTS,
+     "client_id;name;email\nC2;Martin SA;d@example.fr\n", 0, NULL,
+     "SELECT language FROM clients WHERE id = 'C2'", "en"},
+    {"invoices", IMPORT_INVOICES,
+     HEAD_I "F1;C1;01/03/2026;31/03/2026;1 000,00;\n"
+            "F2;C1;2026-03-01;2026-03-31;50;60\n",
+     0, NULL,
+     "SELECT group_concat(amount_due_cents||status||overpaid_cents, ' ') "
+     "FROM invoices",
+     "100000open0 0paid1000"},
+    {"import amount_paid overpaying writes an overpayment event",
+     IMPORT_INVOICES, "", 0, NULL,
+     "SELECT count(*) FROM events WHERE kind = 'overpayment'", "1"},
+    {"due before issue", IMPORT_INVOICES,
+     HEAD_I "F3;C1;31/03/2026;01/03/2026;10;\n", -1,
+     "t.csv:2: column 4 (due_date): due date", "SELECT count(*) FROM invoices",
+     "2"},
+    {"zero amount", IMPORT_INVOICES, HEAD_I "F3;C1;01/03/2026;01/03/2026;0;\n",
+     -1, "must be positive", "SELECT count(*) FROM invoices", "2"},
+    {"bad currency", IMPORT_INVOICES,
+     "number;client_id;issue_date;due_date;amount;currency\n"
+     "F3;C1;01/03/2026;01/03/2026;1;EURO\n",
+     -1, "not a currency code", "SELECT count(*) FROM invoices", "2"},
+    {"every bad row reported", IMPORT_INVOICES,
+     HEAD_I "F3;C1;31/02/2026;01/03/2026;1;\nF4;C9;01/03/2026;01/03/2026;1;\n",
+     -1, "t.csv:3: column 2 (client_id): unknown client_id",
+     "SELECT count(*) FROM invoices", "2"},
+    {"partial payment", -1, "F1;2026-03-10;40000", 0, NULL,
+     "SELECT amount_due_cents||status FROM invoices WHERE number = 'F1'",
+     "60000open"},
+    {"same payment again", -1, "F1;2026-03-10;40000", INVOICE_EDUPLICATE,
+     NULL, "SELECT count(*) FROM payments", "1"},
+    {"amount_paid raised by the export", IMPORT_INVOICES,
+     HEAD_I "F1;C1;01/03/2026;31/03/2026;1 000,00;100\n", 0, NULL,
+     "SELECT amount_due_cents||status FROM invoices WHERE number = 'F1'",
+     "50000open"},
+    {"overpayment", -1, "F1;2026-03-12;70000", 0, NULL,
+     "SELECT amount_due_cents||status||overpaid_cents||paid_date FROM "
+     "invoices WHERE number = 'F1'",
+     "0paid200002026-03-12"},
+    {"payment on unknown invoice", -1, "F9;2026-03-12;100", INVOICE_ENOTFOUND,
+     NULL, "SELECT count(*) FROM payments", "2"},
+    {"payments file, duplicate line counted once", IMPORT_PAYMENTS,
+     "invoice;date;amount;reference\nF2;01/03/2026;5;x\nF2;01/03/2026;5;x\n",
+     0, NULL, "SELECT overpaid_cents FROM invoices WHERE number = 'F2'",
+     "1500"},
+};
+
+int
+main(void)
+{
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char *dbpath = xasprintf("%s/t.db", dir), *csv = xasprintf("%s/t.csv", dir);
+    char err[512];
+    clock_set_timezone("UTC");
+    clock_set_now("2026-03-20 10:00");
+    sqlite3 *db = db_open(dbpath, DB_CREATE | DB_MIGRATE, 1000, err, sizeof err);
+    T_CHECK(db != NULL, "db_open: %s", err);
+    if (db == NULL)
+        return t_done();
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        T_CASE(steps[i].name);
+        int rc;
+        struct csvin_report rep = {0};
+        if (steps[i].kind >= 0 && *steps[i].text) {
+            FILE *f = fopen(csv, "w");
+            fputs(steps[i].text, f);
+            fclose(f);
+            struct import_stats st;
+            rc = import_file(db, (enum import_kind)steps[i].kind, csv, &st,
+                             &rep);
+            T_CHECK(rc == steps[i].rc, "rc %d: %s", rc,
+                    sbuf_cstr(&rep.errors));
+        } else if (steps[i].kind < 0) {
+            char number[16], day[11];
+            long long cents;
+            sscanf(steps[i].text, "%15[^;];%10[^;];%lld", number, day, &cents);
+            int d;
+            civil_parse_iso(day, &d);
+            db_begin(db);
+            rc = invoice_pay(db, number, d, cents, NULL, NULL, "test", NULL,
+                             err, sizeof err);
+            if (rc == 0)
+                db_commit(db);
+            else
+                db_rollback(db);
+            T_INTEQ(rc, steps[i].rc);
+        }
+        if (steps[i].err)
+            T_CHECK(strstr(sbuf_cstr(&rep.errors), steps[i].err) != NULL,
+                    "errors \"%s\" lack \"%s\"", sbuf_cstr(&rep.errors),
+                    steps[i].err);
+        csvin_report_free(&rep);
+        sqlite3_stmt *q;
+        T_INTEQ(sqlite3_prepare_v2(db, steps[i].sql, -1, &q, NULL), SQLITE_OK);
+        T_INTEQ(sqlite3_step(q), SQLITE_ROW);
+        T_STREQ((const char *)sqlite3_column_text(q, 0), steps[i].want);
+        sqlite3_finalize(q);
+    }
+    static const struct {
+        const char *addr;
+        bool ok;
+    } emails[] = {
+        {"a@example.fr", true},      {"a.b+c@sub.example.fr", true},
+        {"x@localhost", true},       {"a@b@c", false},
+        {"@example.fr", false},      {"a@", false},
+        {"a..b@example.fr", false},  {".a@example.fr", false},
+        {"a@-example.fr", false},    {"a@example-.fr", false},
+        {"a@exa mple.fr", false},    {"a b@example.fr", false},
+        {"é@example.fr", false},     {"a@example..fr", false},
+        {"a@example.fr\r\nBcc: x@y", false},
+    };
+    for (size_t i = 0; i < sizeof emails / sizeof emails[0]; i++) {
+        T_CASE(emails[i].addr);
+        T_INTEQ(import_email_valid(emails[i].addr), emails[i].ok);
+    }
+    db_close(db);
+    free(dbpath);
+    free(csv);
+    return t_done();
+}
