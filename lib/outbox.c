@@ -30,6 +30,7 @@ enum {
     Q_SETSTATE,
     Q_INSERT_NOTICE,
     Q_COUNT_QUEUED,
+    Q_SUBJECT_OF,
     Q_N
 };
 
@@ -77,6 +78,7 @@ static const char *const sql[Q_N] = {
         "INSERT INTO notices (created_at, kind, audience, invoice, client_id,"
         " subject, text) VALUES (?,?,?,?,?,?,?)",
     [Q_COUNT_QUEUED] = "SELECT count(*) FROM messages WHERE state = 'queued'",
+    [Q_SUBJECT_OF] = "SELECT subject FROM messages WHERE id = ?",
 };
 
 struct outbox {
@@ -402,17 +404,15 @@ tell_finance(struct outbox *ob, const struct outbox_row *row, const char *at,
             row->message_id, row->client_id ? row->client_id : "-", inv,
             row->message_id, row->client_id ? row->client_id : "-", inv);
     } else {
-        subject = xasprintf("Relance : échec d'envoi / send failure <%s>",
-                            row->message_id);
-        text = xasprintf(
-            "Le message <%s> (client %s, factures %s) n'a pas pu être remis "
-            "au serveur de messagerie et ne sera pas renvoyé.\n"
-            "Réponse : %s\n\n"
-            "Message <%s> (client %s, invoices %s) could not be handed to "
-            "the mail server and will not be retried.\nAnswer: %s\n",
-            row->message_id, row->client_id ? row->client_id : "-", inv,
-            error, row->message_id, row->client_id ? row->client_id : "-",
-            inv, error);
+        /* The send_failed template shows the failed message's subject
+         * and, as the error, the notice text: the server's answer. */
+        sqlite3_stmt *st = stmt(ob, Q_SUBJECT_OF);
+        sqlite3_bind_int64(st, 1, row->id);
+        const char *s = sqlite3_step(st) == SQLITE_ROW
+                            ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        subject = xasprintf("%s <%s> (%s)", s ? s : "", row->message_id, inv);
+        sqlite3_reset(st);
+        text = xstrdup(error);
     }
     int rc = insert_notice(ob, at, uncertain ? "send_uncertain" : "send_failed",
                            "finance", NULL, row->client_id, subject, text);

@@ -91,7 +91,7 @@ struct w_msg {
     const char *kind, *channel;
     struct outbox_reminder *rem;
     size_t nrem;
-    char *missing_pdf;       /* "F-1 (path), ..." or NULL */
+    char *missing_pdf;       /* "NUMBER\tPATH (WHY)\n"... or NULL */
     char *invoices;          /* "F-1,F-2" for the log line */
     const char *step;        /* lead step name for the log line */
 };
@@ -105,7 +105,7 @@ int w_compose_plan(const struct worker *w, const struct w_data *d,
 struct w_notice {
     int64_t id;
     const char *kind, *audience, *invoice, *client_id, *subject, *text,
-        *manager_email;
+        *manager_email, *client_name;
     int created_day;
 };
 

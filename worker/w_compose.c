@@ -59,12 +59,12 @@ pdf_path(const struct worker *w, const char *pdf)
     return xasprintf("%s/%s", w->cfg.pdf_dir, pdf);
 }
 
+/* One line per missing PDF: "NUMBER<TAB>PATH (WHY)". */
 static void
 note_missing(struct sbuf *missing, const char *number, const char *pdf,
              const char *why)
 {
-    sbuf_addf(missing, "%s%s (%s: %s)", missing->len ? ", " : "", number,
-              pdf, why);
+    sbuf_addf(missing, "%s\t%s (%s)\n", number, pdf, why);
 }
 
 /* Fills the message fields common to reminders and notices and builds
@@ -238,17 +238,30 @@ w_compose_notice(const struct worker *w, const struct w_notice *n, int today,
     if (!manager || strcmp(n->audience, "both") == 0)
         add_addr(&to, w->finance_addr);
     char *subject = NULL, *body = NULL;
-    if (tmpl_has(w->tmpl, LANG_FR, "notice")) {
+    /* The staff-notice template of this kind (notice-dispute, ...), else
+     * the generic one, else the row's own text. */
+    char *name = xasprintf("notice-%s", n->kind);
+    if (!tmpl_has(w->tmpl, LANG_FR, name)) {
+        free(name);
+        name = tmpl_has(w->tmpl, LANG_FR, "notice") ? xstrdup("notice") : NULL;
+    }
+    if (name) {
         struct tmpl_ctx ctx = {
             .lang = LANG_FR, .today = today,
             .company_name = w->cfg.company_name,
             .finance_email = w->finance_addr, .client_id = n->client_id,
+            .client_name = n->client_name,
             .manager_email = n->manager_email, .notice_kind = n->kind,
             .notice_detail = n->text, .notice_subject = n->subject,
             .notice_invoice = n->invoice, .notice_date = n->created_day};
+        /* Worker-made failure notices hold the server's answer as text. */
+        if (strcmp(n->kind, "send_failed") == 0)
+            ctx.notice_error = n->text;
         char err[512];
-        if (tmpl_render(w->tmpl, "notice", &ctx, &subject, &body, err,
-                        sizeof err) < 0) {
+        int rc = tmpl_render(w->tmpl, name, &ctx, &subject, &body, err,
+                             sizeof err);
+        free(name);
+        if (rc < 0) {
             msg_warn("worker: notice %lld: %s", (long long)n->id, err);
             return -1;
         }

@@ -118,22 +118,20 @@ record(const struct worker *w, struct outbox *ob, struct w_msg *m,
         return;
     }
     log_msg("queued", m, NULL);
-    if (m->missing_pdf) {
-        char *subject = xasprintf("Relance : PDF manquant / missing PDF "
-                                  "(client %s)", m->client_id);
-        char *text = xasprintf(
-            "La relance <%s> au client %s est partie sans le PDF de : %s.\n"
-            "Vérifiez PdfDir et la colonne pdf de l'export.\n\n"
-            "Reminder <%s> to client %s went without the PDF of: %s.\n"
-            "Check PdfDir and the pdf column of the export.\n",
-            m->message_id, m->client_id, m->missing_pdf, m->message_id,
-            m->client_id, m->missing_pdf);
-        msg_warn("worker: msgid=<%s> client=%s missing PDF: %s",
-                 m->message_id, m->client_id, m->missing_pdf);
-        outbox_notice(ob, now, "missing_pdf", "finance", NULL, m->client_id,
-                      subject, text);
+    /* The reminder goes without a missing PDF; finance is told, one
+     * notice per invoice (kind missing_pdf, text = the expected file). */
+    for (char *line = m->missing_pdf, *nl; line && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        char *tab = strchr(line, '\t');
+        if (nl == NULL || tab == NULL || tab > nl)
+            break;
+        *nl = *tab = '\0';
+        char *subject = xasprintf("PDF manquant / missing PDF: %s", line);
+        msg_warn("worker: msgid=<%s> client=%s invoice=%s missing PDF %s",
+                 m->message_id, m->client_id, line, tab + 1);
+        outbox_notice(ob, now, "missing_pdf", "finance", line, m->client_id,
+                      subject, tab + 1);
         free(subject);
-        free(text);
     }
 }
 
@@ -177,7 +175,8 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
             "SELECT n.id, n.kind, n.audience, n.invoice, n.client_id,"
-            " n.subject, n.text, c.account_manager_email, n.created_at"
+            " n.subject, n.text, c.account_manager_email, n.created_at,"
+            " c.name"
             " FROM notices n LEFT JOIN clients c ON c.id = n.client_id"
             " WHERE n.message IS NULL ORDER BY n.id LIMIT 1000",
             -1, &st, NULL) != SQLITE_OK) {
@@ -188,7 +187,7 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
     /* Read all first: recording writes to the same table. */
     struct row {
         struct w_notice n;
-        char *s[8];
+        char *s[9];
     } *rows = NULL;
     size_t n = 0, cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -197,7 +196,7 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
             rows = xrealloc(rows, cap * sizeof *rows);
         }
         struct row *r = &rows[n++];
-        for (int k = 0; k < 8; k++) {
+        for (int k = 0; k < 9; k++) {
             const char *t = (const char *)sqlite3_column_text(st, k + 1);
             r->s[k] = t ? xstrdup(t) : NULL;
         }
@@ -206,7 +205,7 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
             .id = sqlite3_column_int64(st, 0), .kind = r->s[0],
             .audience = r->s[1], .invoice = r->s[2], .client_id = r->s[3],
             .subject = r->s[4] ? r->s[4] : "", .text = r->s[5] ? r->s[5] : "",
-            .manager_email = r->s[6],
+            .manager_email = r->s[6], .client_name = r->s[8],
             .created_day = r->s[7] && clock_parse_utc(r->s[7], &at) == 0
                                ? clock_local_day(at) : today};
     }
@@ -220,7 +219,7 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
                 record(w, ob, &m, &rows[i].n.id, 1);
         }
         w_msg_free(&m);
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < 9; k++)
             free(rows[i].s[k]);
     }
     free(rows);
