@@ -32,7 +32,7 @@ enum var_id {
     V_COMPANY, V_FINANCE, V_TODAY, V_PAYLINK, V_SIGNATURE, V_CLIENT_ID,
     V_CLIENT_NAME, V_FIRST, V_LAST, V_CONTACT_NAME, V_CONTACT_EMAIL,
     V_MANAGER_NAME, V_MANAGER_EMAIL, V_STEP_NAME, V_STEP_TONE, V_COUNT,
-    V_SEVERAL, V_SEVERAL_CUR, V_REDIRECT_TO, V_LEGAL, V_LEGAL_RATE,
+    V_SEVERAL, V_SEVERAL_CUR, V_ATTACHED, V_REDIRECT_TO, V_LEGAL, V_LEGAL_RATE,
     V_INVOICES, V_TOTALS, V_ENTRIES,
     V_NOTICE_KIND, V_NOTICE_DETAIL, V_NOTICE_ADDRESS, V_NOTICE_ERROR,
     V_NOTICE_SUBJECT, V_NOTICE_FROM, V_NOTICE_INVOICE, V_NOTICE_DATE,
@@ -42,6 +42,7 @@ enum var_id {
     V_INV_PAID, V_INV_PARTIAL, V_INV_CURRENCY, V_INV_DAYS_LATE,
     V_INV_DAYS_LATE_TEXT, V_INV_DAYS_TO_DUE, V_INV_DAYS_TO_DUE_TEXT,
     V_INV_PAYLINK, V_INV_INTEREST, V_INV_INDEMNITY, V_INV_INTEREST_DETAIL,
+    V_INV_ATTACHED,
     V_TOT_CURRENCY, V_TOT_COUNT, V_TOT_AMOUNT_DUE, V_TOT_INTEREST,
     V_TOT_INDEMNITY, V_TOT_CLAIM,
     V_ENT_DATE, V_ENT_CLIENT, V_ENT_INVOICE, V_ENT_TEXT,
@@ -70,6 +71,7 @@ static const struct var {
     {"count", V_COUNT, V_NUM, S_TOP, 0},
     {"several", V_SEVERAL, V_BOOL, S_TOP, 0},
     {"several_currencies", V_SEVERAL_CUR, V_BOOL, S_TOP, 0},
+    {"attached", V_ATTACHED, V_BOOL, S_TOP, 0},
     {"redirect.to", V_REDIRECT_TO, V_TEXT, S_TOP, 0},
     {"legal", V_LEGAL, V_BOOL, S_TOP, 0},
     {"legal.rate", V_LEGAL_RATE, V_TEXT, S_TOP, 0},
@@ -106,6 +108,7 @@ static const struct var {
     {"invoice.interest", V_INV_INTEREST, V_TEXT, S_INVOICE, 0},
     {"invoice.indemnity", V_INV_INDEMNITY, V_TEXT, S_INVOICE, 0},
     {"invoice.interest_detail", V_INV_INTEREST_DETAIL, V_TEXT, S_INVOICE, 0},
+    {"invoice.attached", V_INV_ATTACHED, V_BOOL, S_INVOICE, 0},
     {"total.currency", V_TOT_CURRENCY, V_TEXT, S_TOTAL, 0},
     {"total.count", V_TOT_COUNT, V_NUM, S_TOTAL, 0},
     {"total.amount_due", V_TOT_AMOUNT_DUE, V_TEXT, S_TOTAL, 0},
@@ -819,6 +822,13 @@ truth(const struct rstate *st, int id)
         return false;
     case V_INV_PARTIAL:
         return st->inv->amount_due_cents < st->inv->amount_cents;
+    case V_INV_ATTACHED:
+        return st->inv->pdf_attached;
+    case V_ATTACHED:
+        for (size_t i = 0; i < x->ninvoices; i++)
+            if (x->invoices[i].pdf_attached)
+                return true;
+        return false;
     case V_COUNT: return x->ninvoices > 0;
     case V_DIGEST_SENT: return x->digest_sent != 0;
     case V_DIGEST_FAILED: return x->digest_failed != 0;

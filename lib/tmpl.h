@@ -34,6 +34,7 @@
  *   manager.name manager.email   step.name step.tone
  *   count (invoices) several (more than one invoice)
  *   several_currencies (more than one line in totals)
+ *   attached (condition: at least one invoice PDF is attached)
  *   redirect.to (real recipients in redirect mode; "" otherwise)
  *   legal (true when the legal amounts were computed) legal.rate
  *   each invoices: invoice.number invoice.issue_date invoice.due_date
@@ -42,6 +43,7 @@
  *     invoice.days_late invoice.days_late_text invoice.days_to_due
  *     invoice.days_to_due_text invoice.payment_link invoice.interest
  *     invoice.indemnity invoice.interest_detail
+ *     invoice.attached (condition: its PDF is attached)
  *   each totals (one per currency, first-seen order): total.currency
  *     total.count total.amount_due total.interest total.indemnity
  *     total.claim (amount due + interest + indemnity)
@@ -72,6 +74,7 @@ struct tmpl_invoice {
     int64_t interest_cents;
     int64_t indemnity_cents;
     const char *interest_detail; /* calculation lines, NULL = none */
+    bool pdf_attached;        /* the message carries this invoice's PDF */
 };
 
 /* One line of a digest. */

@@ -265,6 +265,42 @@ main(void)
     struct scenario_set shipped = {0};
     T_CHECK(scenario_load_dir(&shipped, dir, err, sizeof err) == 0, "%s", err);
     check_default(&shipped);
+    static const struct {
+        const char *name;
+        struct scenario_profile p;
+        const char *want;
+        int first_offset; /* offset of the step named "first" */
+    } shipped_cases[] = {
+        {"ordinary client", {"pme", 100000, -1, 5, 400, 5, 30}, "default", 3},
+        {"key account", {"grands-comptes", 100000, -1, 40, 900, 20, 60},
+         "key-account", 3},
+        {"chronic late payer", {"pme", 100000, -1, 8, 900, 22, 75},
+         "late-payer", 1},
+        {"new client", {"pme", 100000, -1, 1, 40, -1, -1}, "new-client", 3},
+        {"new client paying late is a late payer",
+         {NULL, 100000, -1, 2, 60, 30, 100}, "late-payer", 1},
+        {"loyal historic client", {"pme", 100000, -1, 48, 2000, 2, 10},
+         "loyal", 7},
+        {"many invoices but often late is not loyal",
+         {"pme", 100000, -1, 48, 2000, 6, 40}, "default", 3},
+    };
+    for (size_t i = 0; i < sizeof shipped_cases / sizeof shipped_cases[0];
+         i++) {
+        T_CASE(shipped_cases[i].name);
+        const struct scenario *sc = scenario_choose(&shipped, &shipped_cases[i].p);
+        T_STREQ(sc ? sc->name : NULL, shipped_cases[i].want);
+        const struct scenario_step *f = sc ? scenario_step_find(sc, "first") : NULL;
+        T_INTEQ(f ? f->offset : -999, shipped_cases[i].first_offset);
+    }
+    T_CASE("key account: contacts in copy, a call task, approved notice");
+    const struct scenario *ka = scenario_find(&shipped, "key-account");
+    const struct scenario_step *call = ka ? scenario_step_find(ka, "call") : NULL;
+    const struct scenario_step *kf = ka ? scenario_step_find(ka, "first") : NULL;
+    const struct scenario_step *kn = ka ? scenario_step_find(ka, "formal") : NULL;
+    T_CHECK(call && call->channel == SCN_TASK && strcmp(call->assignee, "finance") == 0,
+            "no call task for finance");
+    T_CHECK(kf && (kf->cc & SCN_CC_CONTACTS), "first reminder without contacts in cc");
+    T_CHECK(kn && kn->approval, "formal notice without approval");
     scenario_set_free(&shipped);
     free(dir);
 

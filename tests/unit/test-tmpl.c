@@ -105,14 +105,14 @@ static const char letter[] =
 
 static const struct tmpl_invoice one_inv[] = {
     {"F-2026-0042", 0, 0, 1234567, 1234567, "EUR", "https://pay.example/42",
-     -1, -1, NULL},
+     -1, -1, NULL, false},
 };
 
 static const struct tmpl_invoice many_inv[] = {
     {"F-2026-0042", 0, 0, 1234567, 1234567, "EUR", "https://pay.example/42",
-     -1, -1, NULL},
-    {"F-2026-0050", 0, 0, 100000, 40000, "EUR", NULL, -1, -1, NULL},
-    {"F-2026-0051", 0, 0, 250050, 250050, "USD", NULL, -1, -1, NULL},
+     -1, -1, NULL, false},
+    {"F-2026-0050", 0, 0, 100000, 40000, "EUR", NULL, -1, -1, NULL, false},
+    {"F-2026-0051", 0, 0, 250050, 250050, "USD", NULL, -1, -1, NULL, false},
 };
 
 static const struct {
@@ -251,13 +251,15 @@ shipped_templates(void)
         static const char *const names[] = {
             "courtesy", "first", "firm", "formal", "collections",
             "notice", "notice-dispute", "notice-paid_claim", "notice-bounce",
-            "notice-send_failed", "notice-missing_pdf", "digest", "thanks"};
+            "notice-send_failed", "notice-missing_pdf", "digest", "thanks",
+            "task-call", "late-first", "new-courtesy", "new-first",
+            "loyal-first"};
         struct tmpl_invoice inv[2] = {
             {"F-2026-0042", day("2026-02-01"), day("2026-03-03"), 1234567,
              1234567, "EUR", "https://pay.example/42", 10311, 4000,
-             "12 345,67 € × 12,15 % × 12 / 365 = 49,31 €"},
+             "12 345,67 € × 12,15 % × 12 / 365 = 49,31 €", true},
             {"F-2026-0043", day("2026-02-03"), day("2026-03-05"), 50000,
-             20000, "EUR", NULL, 120, 4000, NULL},
+             20000, "EUR", NULL, 120, 4000, NULL, false},
         };
         struct tmpl_entry ent[] = {
             {day("2026-03-14"), "Dupont Industries", "F-2026-0042",
@@ -395,6 +397,25 @@ main(void)
                   "jours 0\n");
     free(subj);
     free(body);
+
+    T_CASE("attached PDFs");
+    T_INTEQ(tmpl_add(s, LANG_EN, "att", "att.txt",
+                     "Subject: x\n\n{{#if attached}}some{{else}}none{{/if}}"
+                     "{{#each invoices}} {{invoice.number}}"
+                     "{{#if invoice.attached}}+pdf{{/if}}{{/each}}\n",
+                     err, sizeof err),
+            0);
+    x.lang = LANG_EN;
+    T_INTEQ(tmpl_render(s, "att", &x, &subj, &body, err, sizeof err), 0);
+    T_STREQ(body, "none F-2026-0042 F-2026-0043\n");
+    free(subj);
+    free(body);
+    two[1].pdf_attached = true;
+    T_INTEQ(tmpl_render(s, "att", &x, &subj, &body, err, sizeof err), 0);
+    T_STREQ(body, "some F-2026-0042 F-2026-0043+pdf\n");
+    free(subj);
+    free(body);
+    x.lang = LANG_FR;
 
     T_CASE("a part renders alone, without subject");
     T_INTEQ(tmpl_render(s, "signature", &x, &subj, &body, err, sizeof err), 0);
