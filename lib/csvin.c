@@ -248,8 +248,14 @@ take_row(struct csvin *in)
     for (int c = 0; c < in->ncols; c++) {
         in->vals[c] = in->map[c] >= 0 ? field(in, in->map[c]) : NULL;
         if (in->vals[c] && !csvin_text_ok(in->vals[c])) {
-            csvin_error(in, &row, c, "control character or invalid UTF-8 "
-                        "(save the file as \"CSV UTF-8\")");
+            bool ctl = false;
+            for (const char *q = in->vals[c]; *q; q++)
+                ctl |= (unsigned char)*q < 0x20 || *q == 0x7F;
+            csvin_error(in, &row, c, "%s",
+                        ctl ? "control character (line break, tab...) not "
+                              "allowed here"
+                            : "invalid UTF-8 or control character (save the "
+                              "file as \"CSV UTF-8\")");
             bad = true;
         }
     }
@@ -326,9 +332,10 @@ feed(struct csvin *in, struct csv_parser *p, FILE *f)
         }
         if (csv_parse(p, s, (size_t)n, on_field, on_record, in) !=
             (size_t)n) {
-            line_error(in, in->line, "%s (a quote inside an unquoted field, "
-                       "or text after a closing quote)",
-                       csv_strerror(csv_error(p)));
+            line_error(in, in->line, "column %d: malformed quoting (a quote "
+                       "inside an unquoted field, or text after a closing "
+                       "quote)", in->nfields + 1);
+            in->stop = true;
             break;
         }
     }

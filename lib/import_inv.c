@@ -296,7 +296,7 @@ import_invoice_row(struct csvin *in, const struct csvin_row *row, void *arg)
     struct inv v, o = {0};
     int64_t payments = 0;
     int rc = 0, found;
-    imp_seen(im, in, row, I_NUMBER, "invoice", number);
+    bool dup = imp_seen(im, in, row, I_NUMBER, "invoice", number);
     parse_invoice(in, row, &v);
     if (check_client(im, in, row, I_CLIENT) == -2) {
         rc = -1;
@@ -306,7 +306,7 @@ import_invoice_row(struct csvin *in, const struct csvin_row *row, void *arg)
         /* Validation only: still name an invoice under another client. */
         if ((found = load_invoice(im, number, &o, &payments)) < 0)
             rc = imp_db_error(im, in, row);
-        else if (found)
+        else if (found && !dup)
             other_client(in, row, &o);
         goto out;
     }

@@ -72,8 +72,12 @@ list_text(sqlite3 *db, const char *status, const char *client)
     }
     sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, client, -1, SQLITE_STATIC);
-    printf("%-16s %-28s %-10s  %16s %16s  %s\n", "Numéro / Number",
-           "Client", "Échéance", "Montant", "Reste dû / Due", "Statut");
+    ctl_pad(stdout, "Numéro / Number", 17);
+    ctl_pad(stdout, "Client", 29);
+    ctl_pad(stdout, "Échéance", 12);
+    ctl_rpad(stdout, "Montant", 16);
+    ctl_rpad(stdout, "Reste dû / Due", 17);
+    printf("  Statut\n");
     long n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -125,7 +129,9 @@ print_rows(sqlite3 *db, const char *title, const char *sql,
             char m[64];
             if (i == 1 && money_col2)
                 printf("  %s", money_format_fr(sqlite3_column_int64(st, 1),
-                                               "EUR", m, sizeof m));
+                                               col(st, 3), m, sizeof m));
+            else if (i == 3 && money_col2)
+                continue;
             else
                 printf("  %s", col(st, i));
         }
@@ -189,8 +195,9 @@ show_text(sqlite3 *db, const char *number)
                ctl_day_fr(col(st, 15), d1));
     sqlite3_finalize(st);
     print_rows(db, "Paiements / Payments",
-               "SELECT date, amount_cents, reference FROM payments "
-               "WHERE invoice = ? ORDER BY date, id",
+               "SELECT p.date, p.amount_cents, p.reference, i.currency "
+               "FROM payments p JOIN invoices i ON i.number = p.invoice "
+               "WHERE p.invoice = ? ORDER BY p.date, p.id",
                number, true);
     print_rows(db, "Relances / Reminders",
                "SELECT r.step, r.step_name, m.sent_at, m.message_id, m.state "
