@@ -14,6 +14,12 @@ NB=$(printf '\302\240')   # French amounts use no-break spaces
 
 pf_start
 relance_conf
+# The shipped templates with only the default scenario (J-5 courtesy, J+3
+# first, J+10 firm, J+20 formal, J+30 collections): the other shipped
+# scenarios choose by payment history, which these clients do not have.
+cp -r "$RELANCE_SRC/rules" "$WORK/rules"
+find "$WORK/rules/scenarios" -name '*.scn' ! -name default.scn -delete
+sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
 mkdir -p "$WORK/pdf"
 printf '%%PDF-1.4 facture F-2026-0001\n' > "$WORK/pdf/f1.pdf"
 $RELANCECTL init >/dev/null
