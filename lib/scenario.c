@@ -10,10 +10,10 @@
  * next scenario starts or the file ends.
  */
 #include "scenario.h"
+#include "dirlist.h"
 #include "money.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -32,6 +32,10 @@ static const char *const field_names[] = {
 };
 static const char *const op_names[] = {"is", "is not", "=", "!=",
                                        "<",  "<=",     ">", ">="};
+/* Index i is bit 1 << i: SCN_CC_* and SCN_F_* in scenario.h. */
+static const char *const cc_names[] = {"manager", "finance", "contacts"};
+static const char *const flag_names[] = {"attach-pdf", "legal", "dossier"};
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-_"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -263,6 +267,23 @@ parse_cond(struct parser *p, char *v, bool exclude)
     return 0;
 }
 
+/* parse_enum: v must be one of names; *out gets its index. */
+static int
+parse_enum(struct parser *p, const char *key, const char *v,
+           const char *const *names, size_t n, int *out)
+{
+    int i = lookup(names, n, v);
+    if (i >= 0) {
+        *out = i;
+        return 0;
+    }
+    char list[128] = "";
+    for (size_t k = 0; k < n; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 k ? ", " : "", names[k]);
+    return fail(p, p->line, "%s \"%s\" is not one of %s", key, v, list);
+}
+
 static int
 parse_step_key(struct parser *p, const char *key, char *v)
 {
@@ -284,57 +305,38 @@ parse_step_key(struct parser *p, const char *key, char *v)
         st->trigger = SCN_ON_PAID;
         p->has_offset = true;
     } else if (strcasecmp(key, "channel") == 0) {
-        int c = lookup(channel_names, NELEM(channel_names), v);
-        if (c < 0)
-            return fail(p, p->line, "channel \"%s\" is not one of email, "
-                        "manager, finance, sms, task", v);
-        st->channel = c;
+        if (parse_enum(p, key, v, channel_names, NELEM(channel_names),
+                       &st->channel) < 0)
+            return -1;
         p->has_channel = true;
     } else if (strcasecmp(key, "template") == 0) {
-        if (strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(v) ||
-            *v == '\0')
+        if (*v == '\0' || strspn(v, NAME_CHARS) != strlen(v))
             return fail(p, p->line, "template \"%s\": use lowercase letters, "
                         "digits, - and _ (the file name without .txt)", v);
         free(st->template);
         st->template = xstrdup(v);
     } else if (strcasecmp(key, "tone") == 0) {
-        int t = scenario_tone_parse(v);
-        if (t < 0)
-            return fail(p, p->line, "tone \"%s\" is not one of courtesy, "
-                        "first, firm, formal, collections", v);
-        st->tone = t;
+        if (parse_enum(p, key, v, tone_names, NELEM(tone_names), &st->tone) < 0)
+            return -1;
         p->has_tone = true;
-    } else if (strcasecmp(key, "cc") == 0) {
+    } else if (strcasecmp(key, "cc") == 0 || strcasecmp(key, "flags") == 0) {
+        /* Word i of the list is bit 1 << i (SCN_CC_*, SCN_F_*). */
+        bool cc = strcasecmp(key, "cc") == 0;
+        const char *const *names = cc ? cc_names : flag_names;
         while ((w = next_word(&v))) {
-            if (strcasecmp(w, "manager") == 0)
-                st->cc |= SCN_CC_MANAGER;
-            else if (strcasecmp(w, "finance") == 0)
-                st->cc |= SCN_CC_FINANCE;
-            else if (strcasecmp(w, "contacts") == 0)
-                st->cc |= SCN_CC_CONTACTS;
-            else
-                return fail(p, p->line, "cc \"%s\" is not one of manager, "
-                            "finance, contacts", w);
-        }
-    } else if (strcasecmp(key, "flags") == 0) {
-        while ((w = next_word(&v))) {
-            if (strcasecmp(w, "attach-pdf") == 0)
-                st->flags |= SCN_F_ATTACH_PDF;
-            else if (strcasecmp(w, "legal") == 0)
-                st->flags |= SCN_F_LEGAL;
-            else if (strcasecmp(w, "dossier") == 0)
-                st->flags |= SCN_F_DOSSIER;
-            else
-                return fail(p, p->line, "flag \"%s\" is not one of "
-                            "attach-pdf, legal, dossier", w);
+            int i = lookup(names, 3, w);
+            if (i < 0)
+                return fail(p, p->line, "%s \"%s\" is not one of %s, %s, %s",
+                            cc ? "cc" : "flag", w, names[0], names[1],
+                            names[2]);
+            *(cc ? &st->cc : &st->flags) |= 1u << i;
         }
     } else if (strcasecmp(key, "approval") == 0) {
-        if (strcasecmp(v, "yes") == 0)
-            st->approval = true;
-        else if (strcasecmp(v, "no") == 0)
-            st->approval = false;
-        else
-            return fail(p, p->line, "approval must be yes or no");
+        static const char *const no_yes[] = {"no", "yes"};
+        int yes;
+        if (parse_enum(p, key, v, no_yes, 2, &yes) < 0)
+            return -1;
+        st->approval = yes;
     } else if (strcasecmp(key, "assignee") == 0) {
         if (*v == '\0' || strpbrk(v, " \t,"))
             return fail(p, p->line, "assignee: one of manager, finance or "
@@ -352,8 +354,7 @@ parse_line(struct parser *p, char *key, char *v)
 {
     if (strcasecmp(key, "scenario") == 0 || strcasecmp(key, "step") == 0) {
         bool is_step = strcasecmp(key, "step") == 0;
-        if (*v == '\0' || strpbrk(v, " \t") ||
-            strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(v))
+        if (*v == '\0' || strspn(v, NAME_CHARS) != strlen(v))
             return fail(p, p->line, "%s name \"%s\": one word of lowercase "
                         "letters, digits, - and _", key, v);
         if (!is_step) {
@@ -512,52 +513,29 @@ scenario_check(struct scenario_set *set, char *err, size_t errlen)
     return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 scenario_load_dir(struct scenario_set *set, const char *dir, char *err,
                   size_t errlen)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (e->d_name[0] == '.' || l < 5 || strcmp(e->d_name + l - 4, ".scn"))
-            continue;
-        names = xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = xasprintf("%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    int rc = 0;
-    if (n == 0) {
-        snprintf(err, errlen, "%s: no scenario file (*.scn)", dir);
+    struct dirlist files;
+    int rc = dirlist_read(&files, dir, ".scn", err, errlen);
+    if (rc == 0 && files.n == 0) {
+        snprintf(err, errlen, "%s: no scenario file (NAME.scn)", dir);
         rc = -1;
     }
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char *text = read_file(names[i], NULL);
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        char *path = xasprintf("%s/%s", dir, files.names[i]);
+        char *text = read_file(path, NULL);
         if (text == NULL) {
-            snprintf(err, errlen, "%s: %s", names[i], strerror(errno));
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
             rc = -1;
-            break;
+        } else {
+            rc = scenario_parse(set, path, text, err, errlen);
         }
-        rc = scenario_parse(set, names[i], text, err, errlen);
         free(text);
+        free(path);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    dirlist_free(&files);
     if (rc == 0)
         rc = scenario_check(set, err, errlen);
     if (rc < 0)
@@ -586,21 +564,9 @@ scenario_step_find(const struct scenario *s, const char *name)
 static bool
 compare(int64_t a, int op, int64_t b)
 {
-    switch (op) {
-    case SCN_OP_EQ:
-        return a == b;
-    case SCN_OP_NE:
-        return a != b;
-    case SCN_OP_LT:
-        return a < b;
-    case SCN_OP_LE:
-        return a <= b;
-    case SCN_OP_GT:
-        return a > b;
-    case SCN_OP_GE:
-        return a >= b;
-    }
-    return false;
+    return op == SCN_OP_EQ ? a == b : op == SCN_OP_NE ? a != b
+         : op == SCN_OP_LT ? a < b  : op == SCN_OP_LE ? a <= b
+         : op == SCN_OP_GT ? a > b  : op == SCN_OP_GE && a >= b;
 }
 
 bool
