@@ -44,6 +44,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define CLASSIFY_MAX_INVOICES 16
 #define CLASSIFY_NUMBER_MAX 64   /* invoice number, with its NUL */
@@ -83,7 +84,9 @@ const char *classify_intent_name(enum classify_intent i);
  */
 struct classify_lookup {
     void *ctx;
-    /* Is `number` (as matched, trimmed) one of our invoices? Its client. */
+    /* Is `number` one of our invoices? Its client. The number is passed
+     * as written in the mail, then, if not found, uppercased: compare
+     * exactly (the classifier keeps the spelling that was found). */
     bool (*invoice_exists)(void *ctx, const char *number,
                            char *client_id_out);
     /* Which client does this address (lowercased addr-spec) belong to?
@@ -104,6 +107,8 @@ struct classify_envelope {
     const char *mail_from;   /* "" for the null sender <> (bounces) */
     const char *const *rcpts;
     int nrcpts;
+    time_t received;         /* when the MTA got it; 0 = unknown. Relative
+                              * dates use the Date header, else this. */
 };
 
 /*

@@ -3,6 +3,7 @@
  */
 #include "fold.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* U+00C0..U+00FF; "" = keep as is. */
@@ -40,14 +41,15 @@ decode(const unsigned char *s, size_t n, size_t *k)
     return 0xfffd; /* copied raw below */
 }
 
-void
-fold_text(const char *s, size_t n, struct sbuf *out)
+static void
+fold_impl(const char *s, size_t n, struct sbuf *out, bool lower_ascii)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
         if (c < 0x80) {
-            sbuf_addc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+            sbuf_addc(out, (char)(lower_ascii && c >= 'A' && c <= 'Z' ? c + 32
+                                                                      : c));
             i++;
             continue;
         }
@@ -83,6 +85,18 @@ fold_text(const char *s, size_t n, struct sbuf *out)
             sbuf_add(out, s + i, k);
         i += k;
     }
+}
+
+void
+fold_text(const char *s, size_t n, struct sbuf *out)
+{
+    fold_impl(s, n, out, true);
+}
+
+void
+fold_accents(const char *s, size_t n, struct sbuf *out)
+{
+    fold_impl(s, n, out, false);
 }
 
 char *

@@ -23,6 +23,13 @@
 /* fold_text appends the folded text of s[0..n) (UTF-8) to out. */
 void fold_text(const char *s, size_t n, struct sbuf *out);
 
+/*
+ * fold_accents is fold_text leaving ASCII alone: for regular expressions,
+ * whose escapes (\S, \D, \B) change meaning when lowercased; they are
+ * compiled caseless instead.
+ */
+void fold_accents(const char *s, size_t n, struct sbuf *out);
+
 /* fold_str folds a NUL-terminated string into a new string (free()). */
 char *fold_str(const char *s);
 

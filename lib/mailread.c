@@ -297,6 +297,31 @@ known_name(const char *p, size_t n)
 }
 
 /*
+ * header_block: the text at p starts with header fields up to a blank
+ * line (or the end), one of them with a name mail really uses.
+ */
+static bool
+header_block(const char *p, const char *e)
+{
+    bool known = false;
+    size_t nlen;
+    for (int lines = 0; p < e; lines++) {
+        if (*p == '\n' || (*p == '\r' && p + 1 < e && p[1] == '\n'))
+            return known;
+        if (lines > 0 && (*p == ' ' || *p == '\t')) {
+            /* continuation */
+        } else if (is_field_name(p, e, &nlen)) {
+            known = known || known_name(p, nlen);
+        } else {
+            return false;
+        }
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        p = nl ? nl + 1 : e;
+    }
+    return known;
+}
+
+/*
  * split_headers adds the fields of the header block at data and returns
  * the offset of the body, or 0 (nothing added) if data does not start
  * with a header block.
@@ -310,9 +335,9 @@ split_headers(struct mail *m, const char *data, size_t len)
         const char *nl = memchr(p, '\n', len);
         p = nl ? nl + 1 : e;
     }
-    size_t nlen;
-    if (!is_field_name(p, e, &nlen) || !known_name(p, nlen))
+    if (!header_block(p, e))
         return 0;
+    size_t nlen;
     while (p < e) {
         if (*p == '\n' || (*p == '\r' && p + 1 < e && p[1] == '\n'))
             return (size_t)(p + (*p == '\r' ? 2 : 1) - data);
@@ -369,6 +394,7 @@ struct walk {
     struct mail *m;
     struct sbuf plain, html, tmp;
     bool have_plain, have_html, have_report, have_returned;
+    bool reports_only; /* inside a message/rfc822: no text from there */
 };
 
 static void
@@ -489,8 +515,20 @@ walk(struct walk *w, struct mailmime *mm, int depth)
         if (mm->mm_body)
             set_returned(w, mm->mm_body->dt_data.dt_text.dt_data,
                          mm->mm_body->dt_data.dt_text.dt_length);
+        if (!w->have_report && !w->reports_only) {
+            /* A bounce forwarded inside a message: its report counts,
+             * its text does not. */
+            w->reports_only = true;
+            w->have_returned = false;
+            walk(w, mm->mm_data.mm_message.mm_msg_mime, depth + 1);
+            w->reports_only = false;
+            w->have_returned = true;
+        }
         break;
     case MAILMIME_SINGLE:
+        if (w->reports_only && strncmp(ct, "message/", 8) != 0 &&
+            strcmp(ct, "text/rfc822-headers") != 0)
+            break;
         if (strcmp(ct, "text/plain") == 0 && !w->have_plain &&
             !is_attachment(mm)) {
             decode_part(mm, &w->plain);
@@ -506,6 +544,10 @@ walk(struct walk *w, struct mailmime *mm, int depth)
             decode_part(mm, &w->tmp);
             set_sbuf(&w->m->report, &w->tmp);
             w->have_report = true;
+            if (!*w->m->report_type) {
+                /* A report part without multipart/report around it. */
+                set_str(&w->m->report_type, ct + 8, strlen(ct + 8));
+            }
         } else if (strcmp(ct, "text/rfc822-headers") == 0 ||
                    strcmp(ct, "message/rfc822") == 0) {
             struct sbuf h = {0};

@@ -50,5 +50,6 @@ int ctl_release(struct ctl *ctl, int argc, char **argv);
 int ctl_resolve(struct ctl *ctl, int argc, char **argv);
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 int ctl_dossier(struct ctl *ctl, int argc, char **argv);
+int ctl_classify(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"resolve", ctl_resolve, true, "end a dispute: resolve NUMBER"},
     {"report", ctl_report, true, "report aging|dso|steps [--json|--csv]"},
     {"dossier", ctl_dossier, true, "everything about an invoice, for a lawyer"},
+    {"classify", ctl_classify, false, "classify [--json] FILE...: what the milter decides, and why"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
