@@ -6,27 +6,14 @@
  */
 #include "legal.h"
 #include "civil.h"
+#include "rulesio.h"
 #include "textfmt.h"
 #include "util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int __attribute__((format(printf, 5, 6)))
-lfail(char *err, size_t errlen, const char *file, int line, const char *fmt,
-      ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    snprintf(err, errlen, "%s:%d: %s", file, line, msg);
-    return -1;
-}
 
 /* parse_rate: "4.50", "4,5", "10" -> basis points; -1 if bad. */
 static int
@@ -85,24 +72,24 @@ parse_table(const char *file, const char *text, int ncols, bool half_starts,
             nf++;
         }
         int day, rates[2];
+#define ROW_ERROR(...) rulesio_error(err, errlen, file, line, __VA_ARGS__)
         if (nf != ncols + 1)
-            rc = lfail(err, errlen, file, line, "expected a date and %d "
-                       "rate%s, found %d field%s", ncols, ncols > 1 ? "s" : "",
-                       nf, nf > 1 ? "s" : "");
+            rc = ROW_ERROR("expected a date and %d rate%s, found %d field%s",
+                           ncols, ncols > 1 ? "s" : "", nf, nf > 1 ? "s" : "");
         else if (civil_parse_iso(f[0], &day) < 0)
-            rc = lfail(err, errlen, file, line, "\"%s\" is not a date "
-                       "(YYYY-MM-DD)", f[0]);
+            rc = ROW_ERROR("\"%s\" is not a date (YYYY-MM-DD)", f[0]);
         else if (!first && day <= prev)
-            rc = lfail(err, errlen, file, line, "dates must increase "
-                       "(%s is not after the row above)", f[0]);
+            rc = ROW_ERROR("dates must increase (%s is not after the row "
+                           "above)", f[0]);
         else if (half_starts && (strcmp(f[0] + 4, "-01-01") != 0 &&
                                  strcmp(f[0] + 4, "-07-01") != 0))
-            rc = lfail(err, errlen, file, line, "%s: a half-year starts on "
-                       "1 January or 1 July", f[0]);
+            rc = ROW_ERROR("%s: a half-year starts on 1 January or 1 July",
+                           f[0]);
         for (int i = 0; rc == 0 && i < ncols; i++)
             if ((rates[i] = parse_rate(f[i + 1])) < 0)
-                rc = lfail(err, errlen, file, line, "\"%s\" is not a rate in "
-                           "percent (e.g. 4.50)", f[i + 1]);
+                rc = ROW_ERROR("\"%s\" is not a rate in percent (e.g. 4.50)",
+                               f[i + 1]);
+#undef ROW_ERROR
         if (rc == 0) {
             add(r, day, rates);
             prev = day;

@@ -1,11 +1,13 @@
 /*
- * dirlist.c - sorted listing of a folder's files by suffix; see dirlist.h.
+ * rulesio.c - sorted folder listing and FILE:LINE errors for the rules
+ * loaders; see rulesio.h.
  */
-#include "dirlist.h"
+#include "rulesio.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,7 @@ cmp_str(const void *a, const void *b)
 }
 
 int
-dirlist_read(struct dirlist *l, const char *dir, const char *suffix,
+rulesio_list(struct rulesio_list *l, const char *dir, const char *suffix,
              char *err, size_t errlen)
 {
     l->names = NULL;
@@ -44,11 +46,24 @@ dirlist_read(struct dirlist *l, const char *dir, const char *suffix,
 }
 
 void
-dirlist_free(struct dirlist *l)
+rulesio_list_free(struct rulesio_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->names[i]);
     free(l->names);
     l->names = NULL;
     l->n = 0;
+}
+
+int
+rulesio_error(char *err, size_t errlen, const char *file, int line,
+              const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "%s:%d: %s", file, line, msg);
+    return -1;
 }

@@ -10,13 +10,12 @@
  * next scenario starts or the file ends.
  */
 #include "scenario.h"
-#include "dirlist.h"
+#include "rulesio.h"
 #include "money.h"
 #include "util.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,17 +80,9 @@ struct parser {
     size_t errlen;
 };
 
-static int __attribute__((format(printf, 3, 4)))
-fail(struct parser *p, int line, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, msg);
-    return -1;
-}
+/* fail(p, line, fmt, ...): "FILE:LINE: message" into the caller's err. */
+#define fail(p, line, ...)                                                     \
+    rulesio_error((p)->err, (p)->errlen, (p)->file, (line), __VA_ARGS__)
 
 /* next_word: the next word of *s split at white space and commas, as a
  * NUL-terminated string inside the (writable) value; NULL at the end. */
@@ -517,8 +508,8 @@ int
 scenario_load_dir(struct scenario_set *set, const char *dir, char *err,
                   size_t errlen)
 {
-    struct dirlist files;
-    int rc = dirlist_read(&files, dir, ".scn", err, errlen);
+    struct rulesio_list files;
+    int rc = rulesio_list(&files, dir, ".scn", err, errlen);
     if (rc == 0 && files.n == 0) {
         snprintf(err, errlen, "%s: no scenario file (NAME.scn)", dir);
         rc = -1;
@@ -535,7 +526,7 @@ scenario_load_dir(struct scenario_set *set, const char *dir, char *err,
         free(text);
         free(path);
     }
-    dirlist_free(&files);
+    rulesio_list_free(&files);
     if (rc == 0)
         rc = scenario_check(set, err, errlen);
     if (rc < 0)

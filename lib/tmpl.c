@@ -11,14 +11,13 @@
  */
 #include "tmpl.h"
 #include "tmplvar.h"
-#include "dirlist.h"
+#include "rulesio.h"
 #include "scenario.h"
 #include "textfmt.h"
 #include "log.h"
 #include "util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,23 +68,14 @@ struct compiler {
     const char *s;    /* the whole text */
     size_t pos;
     int line;         /* line of s[pos] */
-    int base_line;    /* line number of s[0] in the file */
     bool is_signature;
     char *err;
     size_t errlen;
 };
 
-static int __attribute__((format(printf, 3, 4)))
-cfail(struct compiler *c, int line, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line, msg);
-    return -1;
-}
+/* cfail(c, line, fmt, ...): "FILE:LINE: message" into the caller's err. */
+#define cfail(c, line, ...)                                                    \
+    rulesio_error((c)->err, (c)->errlen, (c)->file, (line), __VA_ARGS__)
 
 /* advance moves pos to to, counting lines. */
 static void
@@ -365,8 +355,8 @@ load_lang(struct tmpl_set *s, const char *dir, int lang, char *err,
           size_t errlen)
 {
     char *ldir = xasprintf("%s/%s", dir, textfmt_lang_code(lang));
-    struct dirlist files;
-    int rc = dirlist_read(&files, ldir, ".txt", err, errlen);
+    struct rulesio_list files;
+    int rc = rulesio_list(&files, ldir, ".txt", err, errlen);
     for (size_t i = 0; i < files.n && rc == 0; i++) {
         char *path = xasprintf("%s/%s", ldir, files.names[i]);
         char *name = xstrndup(files.names[i], strlen(files.names[i]) - 4);
@@ -381,7 +371,7 @@ load_lang(struct tmpl_set *s, const char *dir, int lang, char *err,
         free(name);
         free(path);
     }
-    dirlist_free(&files);
+    rulesio_list_free(&files);
     free(ldir);
     return rc;
 }

@@ -5,17 +5,9 @@
 #include "calendar.h"
 #include "civil.h"
 #include "t.h"
+#include "tlib.h"
 
 #include <stdlib.h>
-
-static int
-day(const char *iso)
-{
-    int d;
-    if (civil_parse_iso(iso, &d) < 0)
-        abort(); /* a typo in the table below */
-    return d;
-}
 
 /* Easter Sundays from published tables. */
 static const struct {
@@ -130,7 +122,7 @@ main(void)
         T_CHECK(c != NULL, "calendar_new: %s", err);
         if (c == NULL)
             continue;
-        int d = day(day_cases[i].date);
+        int d = t_day(day_cases[i].date);
         T_STREQ(calendar_holiday(c, d), day_cases[i].holiday);
         T_INTEQ(calendar_is_business_day(c, d), day_cases[i].business);
         char buf[11];
@@ -145,7 +137,7 @@ main(void)
         T_CASE(add_cases[i].from);
         char buf[11];
         civil_format_iso(
-            calendar_add_business_days(c, day(add_cases[i].from), add_cases[i].n),
+            calendar_add_business_days(c, t_day(add_cases[i].from), add_cases[i].n),
             buf);
         T_STREQ(buf, add_cases[i].want);
     }

@@ -4,6 +4,7 @@
 #include "civil.h"
 #include "textfmt.h"
 #include "t.h"
+#include "tlib.h"
 
 #include <stdlib.h>
 
@@ -56,10 +57,8 @@ main(void)
     char buf[64];
     for (size_t i = 0; i < sizeof date_cases / sizeof date_cases[0]; i++) {
         T_CASE(date_cases[i].want);
-        int d;
-        if (civil_parse_iso(date_cases[i].iso, &d) < 0)
-            abort();
-        T_STREQ(textfmt_date(d, date_cases[i].lang, buf, sizeof buf),
+        T_STREQ(textfmt_date(t_day(date_cases[i].iso), date_cases[i].lang, buf,
+                             sizeof buf),
                 date_cases[i].want);
     }
     for (size_t i = 0; i < sizeof days_cases / sizeof days_cases[0]; i++) {
