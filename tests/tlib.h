@@ -7,7 +7,9 @@
 #define TLIB_H
 
 #include "civil.h"
+#include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,20 @@ t_day(const char *iso)
         abort();
     }
     return d;
+}
+
+/* t_tmpfile writes text to $TMPDIR/name and returns the path (free it). */
+static inline char *
+t_tmpfile(const char *name, const char *text)
+{
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "cannot write %s\n", path);
+        abort();
+    }
+    return path;
 }
 
 /*

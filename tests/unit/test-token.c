@@ -10,17 +10,6 @@
 
 #include <stdlib.h>
 
-static char *
-write_tmp(const char *name, const char *text)
-{
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    char *path = xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 #define KEY_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define KEY_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 
@@ -84,7 +73,7 @@ main(void)
     for (size_t i = 0; i < sizeof key_cases / sizeof key_cases[0]; i++) {
         T_CASE(key_cases[i].name);
         char *path = key_cases[i].text
-                         ? write_tmp("secret", key_cases[i].text)
+                         ? t_tmpfile("secret", key_cases[i].text)
                          : xasprintf("%s/no-such-secret",
                                      getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         struct token_key k;
@@ -98,7 +87,7 @@ main(void)
 
     struct token_key ka, kb;
     char err[256];
-    char *pa = write_tmp("ka", KEY_A "\n"), *pb = write_tmp("kb", KEY_B "\n");
+    char *pa = t_tmpfile("ka", KEY_A "\n"), *pb = t_tmpfile("kb", KEY_B "\n");
     T_CASE("load both keys");
     T_INTEQ(token_load_key(&ka, pa, err, sizeof err), 0);
     T_INTEQ(token_load_key(&kb, pb, err, sizeof err), 0);
