@@ -1,7 +1,7 @@
 /*
- * w_load.c - reading clients and invoices from the database for the
+ * planload.c - reading clients and invoices from the database for the
  * planner (lib/sched) and the composer, and choosing each invoice's
- * scenario. Called once per pass by w_pass.c.
+ * scenario; see planload.h. Called once per pass by the worker.
  *
  * Sized for a million invoices: only invoices that can still get a step
  * are read (not paid, not disputed), strings go to one arena, clients
@@ -9,7 +9,7 @@
  * a merge walk, and the history aggregates that scenarios may test are
  * computed only when some scenario tests them.
  */
-#include "w.h"
+#include "planload.h"
 #include "civil.h"
 #include "db.h"
 #include "log.h"
@@ -21,31 +21,31 @@
 
 #define ARENA_CHUNK (1u << 20)
 
-struct w_chunk {
-    struct w_chunk *next;
+struct planload_chunk {
+    struct planload_chunk *next;
     size_t used, cap;
     char data[];
 };
 
-struct w_arena {
-    struct w_chunk *cur;
+struct planload_arena {
+    struct planload_chunk *cur;
 };
 
-struct w_arena *
-w_arena_new(void)
+struct planload_arena *
+planload_arena_new(void)
 {
-    return xcalloc(1, sizeof(struct w_arena));
+    return xcalloc(1, sizeof(struct planload_arena));
 }
 
 const char *
-w_arena_dup(struct w_arena *a, const char *s)
+planload_arena_dup(struct planload_arena *a, const char *s)
 {
     if (s == NULL)
         return NULL;
     size_t n = strlen(s) + 1;
     if (a->cur == NULL || a->cur->used + n > a->cur->cap) {
         size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-        struct w_chunk *c = xmalloc(sizeof *c + cap);
+        struct planload_chunk *c = xmalloc(sizeof *c + cap);
         c->next = a->cur;
         c->used = 0;
         c->cap = cap;
@@ -58,11 +58,11 @@ w_arena_dup(struct w_arena *a, const char *s)
 }
 
 void
-w_arena_free(struct w_arena *a)
+planload_arena_free(struct planload_arena *a)
 {
     if (a == NULL)
         return;
-    for (struct w_chunk *c = a->cur, *next; c; c = next) {
+    for (struct planload_chunk *c = a->cur, *next; c; c = next) {
         next = c->next;
         free(c);
     }
@@ -100,7 +100,7 @@ struct history {
 };
 
 static int
-find_client(const struct w_data *d, const char *id, size_t from)
+find_client(const struct planload_data *d, const char *id, size_t from)
 {
     /* Merge walk: invoices come in client_id order, like clients. */
     for (size_t i = from; i < d->nclients; i++) {
@@ -114,7 +114,7 @@ find_client(const struct w_data *d, const char *id, size_t from)
 }
 
 static int
-load_clients(sqlite3 *db, struct w_data *d)
+load_clients(sqlite3 *db, struct planload_data *d)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -133,16 +133,16 @@ load_clients(sqlite3 *db, struct w_data *d)
             d->wc = xrealloc(d->wc, cap * sizeof *d->wc);
         }
         struct sched_client *s = &d->sc[d->nclients];
-        struct w_client *c = &d->wc[d->nclients++];
+        struct planload_client *c = &d->wc[d->nclients++];
         memset(c, 0, sizeof *c);
-        c->id = w_arena_dup(d->arena, text(st, 0));
-        c->name = w_arena_dup(d->arena, text(st, 1));
-        c->first_name = w_arena_dup(d->arena, text(st, 2));
-        c->last_name = w_arena_dup(d->arena, text(st, 3));
+        c->id = planload_arena_dup(d->arena, text(st, 0));
+        c->name = planload_arena_dup(d->arena, text(st, 1));
+        c->first_name = planload_arena_dup(d->arena, text(st, 2));
+        c->last_name = planload_arena_dup(d->arena, text(st, 3));
         int lang = textfmt_lang_parse(text(st, 4));
         c->lang = lang < 0 ? LANG_FR : lang;
-        c->manager_name = w_arena_dup(d->arena, text(st, 5));
-        c->manager_email = w_arena_dup(d->arena, text(st, 6));
+        c->manager_name = planload_arena_dup(d->arena, text(st, 5));
+        c->manager_email = planload_arena_dup(d->arena, text(st, 6));
         time_t last;
         *s = (struct sched_client){
             .id = c->id, .hold = sqlite3_column_type(st, 7) != SQLITE_NULL,
@@ -155,7 +155,7 @@ load_clients(sqlite3 *db, struct w_data *d)
 }
 
 static int
-load_addresses(sqlite3 *db, struct w_data *d)
+load_addresses(sqlite3 *db, struct planload_data *d)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -173,19 +173,19 @@ load_addresses(sqlite3 *db, struct w_data *d)
             at = (size_t)ci;
             cap = 0;
         }
-        struct w_client *c = &d->wc[ci];
+        struct planload_client *c = &d->wc[ci];
         if (c->naddrs == cap) {
             cap = cap ? cap * 2 : 2;
             c->addrs = xrealloc(c->addrs, cap * sizeof *c->addrs);
         }
-        c->addrs[c->naddrs++] = w_arena_dup(d->arena, text(st, 1));
+        c->addrs[c->naddrs++] = planload_arena_dup(d->arena, text(st, 1));
         d->sc[ci].deliverable = (int)c->naddrs;
     }
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
 static struct history *
-load_history(sqlite3 *db, const struct w_data *d, int today)
+load_history(sqlite3 *db, const struct planload_data *d, int today)
 {
     struct history *h = xmalloc(d->nclients * sizeof *h);
     for (size_t i = 0; i < d->nclients; i++)
@@ -220,7 +220,8 @@ load_history(sqlite3 *db, const struct w_data *d, int today)
 }
 
 static int
-load_invoices(sqlite3 *db, const struct worker *w, struct w_data *d,
+load_invoices(sqlite3 *db, const struct scenario_set *scn,
+              struct planload_data *d,
               const struct history *h, const char *const *segments,
               const int64_t *revenue)
 {
@@ -234,7 +235,7 @@ load_invoices(sqlite3 *db, const struct worker *w, struct w_data *d,
         return -1;
     size_t cap = 0, at = 0;
     int ci = -1;
-    const char *eur = w_arena_dup(d->arena, "EUR");
+    const char *eur = planload_arena_dup(d->arena, "EUR");
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (ci < 0 || strcmp(d->sc[ci].id, text(st, 1)) != 0) {
             ci = find_client(d, text(st, 1), at);
@@ -247,16 +248,16 @@ load_invoices(sqlite3 *db, const struct worker *w, struct w_data *d,
             d->si = xrealloc(d->si, cap * sizeof *d->si);
             d->wi = xrealloc(d->wi, cap * sizeof *d->wi);
         }
-        struct w_invoice *wi = &d->wi[d->ninvoices];
+        struct planload_invoice *wi = &d->wi[d->ninvoices];
         const char *cur = text(st, 6);
-        *wi = (struct w_invoice){
+        *wi = (struct planload_invoice){
             .issue_date = day_or_none(text(st, 2)),
             .amount_cents = sqlite3_column_int64(st, 4),
             .amount_due_cents = sqlite3_column_int64(st, 5),
             .currency = cur == NULL || strcmp(cur, "EUR") == 0
-                            ? eur : w_arena_dup(d->arena, cur),
-            .payment_link = w_arena_dup(d->arena, text(st, 7)),
-            .pdf = w_arena_dup(d->arena, text(st, 8))};
+                            ? eur : planload_arena_dup(d->arena, cur),
+            .payment_link = planload_arena_dup(d->arena, text(st, 7)),
+            .pdf = planload_arena_dup(d->arena, text(st, 8))};
         struct scenario_profile p = {
             .segment = segments ? segments[ci] : NULL,
             .amount_cents = wi->amount_cents,
@@ -267,22 +268,22 @@ load_invoices(sqlite3 *db, const struct worker *w, struct w_data *d,
             .late_ratio_pct = h ? h[ci].late_pct : -1};
         int status = sched_status_parse(text(st, 9));
         d->si[d->ninvoices++] = (struct sched_invoice){
-            .number = w_arena_dup(d->arena, text(st, 0)),
+            .number = planload_arena_dup(d->arena, text(st, 0)),
             .client = (size_t)ci,
             .due_date = day_or_none(text(st, 3)),
             .status = status < 0 ? SCHED_HOLD : status,
             .paused_until = day_or_none(text(st, 10)),
             .wait_until = day_or_none(text(st, 11)),
             .step = sqlite3_column_int(st, 12),
-            .step_name = w_arena_dup(d->arena, text(st, 13)),
-            .scn = w->scn.n ? scenario_choose(&w->scn, &p) : NULL};
+            .step_name = planload_arena_dup(d->arena, text(st, 13)),
+            .scn = scn->n ? scenario_choose(scn, &p) : NULL};
     }
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
 /* Segment and revenue, read only when a scenario has conditions. */
 static void
-load_profile_columns(sqlite3 *db, struct w_data *d, const char ***segments,
+load_profile_columns(sqlite3 *db, struct planload_data *d, const char ***segments,
                      int64_t **revenue)
 {
     sqlite3_stmt *st;
@@ -300,7 +301,7 @@ load_profile_columns(sqlite3 *db, struct w_data *d, const char ***segments,
         if (ci < 0)
             continue;
         at = (size_t)ci;
-        (*segments)[ci] = w_arena_dup(d->arena, text(st, 1));
+        (*segments)[ci] = planload_arena_dup(d->arena, text(st, 1));
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             (*revenue)[ci] = sqlite3_column_int64(st, 2);
     }
@@ -308,10 +309,11 @@ load_profile_columns(sqlite3 *db, struct w_data *d, const char ***segments,
 }
 
 int
-w_load(sqlite3 *db, const struct worker *w, struct w_data *d)
+planload_read(sqlite3 *db, const struct scenario_set *scn, int today,
+              struct planload_data *d)
 {
     memset(d, 0, sizeof *d);
-    d->arena = w_arena_new();
+    d->arena = planload_arena_new();
     int rc = -1;
     struct history *h = NULL;
     const char **segments = NULL;
@@ -322,13 +324,13 @@ w_load(sqlite3 *db, const struct worker *w, struct w_data *d)
     if (load_clients(db, d) < 0 || load_addresses(db, d) < 0)
         goto out;
     bool conds = false;
-    for (size_t i = 0; i < w->scn.n; i++)
-        conds |= w->scn.v[i].nconds > 0;
+    for (size_t i = 0; i < scn->n; i++)
+        conds |= scn->v[i].nconds > 0;
     if (conds)
         load_profile_columns(db, d, &segments, &revenue);
-    if (needs_history(&w->scn))
-        h = load_history(db, d, clock_local_day(clock_now()));
-    rc = load_invoices(db, w, d, h, segments, revenue);
+    if (needs_history(scn))
+        h = load_history(db, d, today);
+    rc = load_invoices(db, scn, d, h, segments, revenue);
 out:
     if (rc < 0)
         msg_warn("worker: reading the database: %s", sqlite3_errmsg(db));
@@ -341,7 +343,7 @@ out:
 }
 
 void
-w_data_free(struct w_data *d)
+planload_free(struct planload_data *d)
 {
     for (size_t i = 0; i < d->nclients; i++)
         free(d->wc[i].addrs);
@@ -349,6 +351,6 @@ w_data_free(struct w_data *d)
     free(d->wc);
     free(d->si);
     free(d->wi);
-    w_arena_free(d->arena);
+    planload_arena_free(d->arena);
     memset(d, 0, sizeof *d);
 }

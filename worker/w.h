@@ -4,7 +4,6 @@
  *
  *   relance-worker.c  options, start-up, the daemon loop and signals
  *   w_setup.c         loading config, rules, templates, calendar, key
- *   w_load.c          reading clients and invoices for the planner
  *   w_compose.c       rendering + MIME for a planned message or a notice
  *   w_pass.c          one pass: reconcile, plan, record, notices, submit
  *   w_send.c          the SMTP submission loop (exactly-once states)
@@ -17,6 +16,7 @@
 #include "scenario.h"
 #include "sched.h"
 #include "token.h"
+#include "planload.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -49,36 +49,6 @@ extern volatile sig_atomic_t w_stop;
 int w_setup(struct worker *w, const char *path);
 void w_teardown(struct worker *w);
 
-/* A client as the composer needs it. Strings live in the load arena. */
-struct w_client {
-    const char *id, *name, *first_name, *last_name, *manager_name,
-        *manager_email;
-    int lang;
-    const char **addrs;      /* deliverable addresses, in CSV order */
-    size_t naddrs;
-};
-
-/* The invoice fields the planner does not need. */
-struct w_invoice {
-    int issue_date;
-    int64_t amount_cents, amount_due_cents;
-    const char *currency, *payment_link, *pdf;
-};
-
-struct w_data {
-    struct sched_client *sc;   /* parallel arrays, clients sorted by id */
-    struct w_client *wc;
-    size_t nclients;
-    struct sched_invoice *si;  /* parallel arrays, grouped by client */
-    struct w_invoice *wi;
-    size_t ninvoices;
-    struct w_arena *arena;
-};
-
-/* w_load reads the database into d. Returns 0 or -1 (logged). */
-int w_load(sqlite3 *db, const struct worker *w, struct w_data *d);
-void w_data_free(struct w_data *d);
-
 /* A composed message: the bytes and what outbox_record needs. */
 struct w_msg {
     char message_id[TOKEN_LEN + 128];
@@ -98,7 +68,7 @@ struct w_msg {
 
 /* w_compose_plan renders and builds message m of the plan. Returns 0, or
  * -1 with the reason logged (the message is then skipped this pass). */
-int w_compose_plan(const struct worker *w, const struct w_data *d,
+int w_compose_plan(const struct worker *w, const struct planload_data *d,
                    const struct sched_msg *m, int today, struct w_msg *out);
 
 /* A pending notice row. */
@@ -124,11 +94,5 @@ int w_pass(const struct worker *w);
  */
 int w_send(const struct worker *w, sqlite3 *db, struct outbox *ob,
            bool reminders_ok);
-
-/* String arena for the loaded rows (one free for all). */
-struct w_arena;
-struct w_arena *w_arena_new(void);
-const char *w_arena_dup(struct w_arena *a, const char *s); /* NULL stays NULL */
-void w_arena_free(struct w_arena *a);
 
 #endif

@@ -101,7 +101,7 @@ finish(const struct worker *w, struct w_msg *out, const char *subject,
 }
 
 static void
-fill_client_ctx(const struct worker *w, const struct w_client *c,
+fill_client_ctx(const struct worker *w, const struct planload_client *c,
                 int today, struct tmpl_ctx *ctx)
 {
     ctx->lang = c->lang;
@@ -118,11 +118,11 @@ fill_client_ctx(const struct worker *w, const struct w_client *c,
 }
 
 int
-w_compose_plan(const struct worker *w, const struct w_data *d,
+w_compose_plan(const struct worker *w, const struct planload_data *d,
                const struct sched_msg *m, int today, struct w_msg *out)
 {
     memset(out, 0, sizeof *out);
-    const struct w_client *c = &d->wc[m->client];
+    const struct planload_client *c = &d->wc[m->client];
     struct tmpl_invoice *ti = xcalloc(m->nitems, sizeof *ti);
     out->rem = xcalloc(m->nitems, sizeof *out->rem);
     out->nrem = m->nitems;
@@ -134,7 +134,7 @@ w_compose_plan(const struct worker *w, const struct w_data *d,
     size_t natt = 0;
     for (size_t i = 0; i < m->nitems; i++) {
         const struct sched_invoice *si = &d->si[m->items[i].invoice];
-        const struct w_invoice *wi = &d->wi[m->items[i].invoice];
+        const struct planload_invoice *wi = &d->wi[m->items[i].invoice];
         ti[i] = (struct tmpl_invoice){
             .number = si->number, .issue_date = wi->issue_date,
             .due_date = si->due_date, .amount_cents = wi->amount_cents,

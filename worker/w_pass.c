@@ -64,7 +64,7 @@ write_eml(const struct worker *w, const struct w_msg *m, int seq)
 }
 
 static int
-apply_resumes(sqlite3 *db, const struct w_data *d,
+apply_resumes(sqlite3 *db, const struct planload_data *d,
               const struct sched_plan *p)
 {
     if (p->nresumes == 0)
@@ -139,8 +139,8 @@ static void
 plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
                 bool dry, int *seq)
 {
-    struct w_data d;
-    if (w_load(db, w, &d) < 0)
+    struct planload_data d;
+    if (planload_read(db, &w->scn, clock_local_day(clock_now()), &d) < 0)
         return;
     time_t now = clock_now();
     struct sched_now sn = {
@@ -165,7 +165,7 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
         w_msg_free(&m);
     }
     sched_plan_free(&p);
-    w_data_free(&d);
+    planload_free(&d);
 }
 
 static void
