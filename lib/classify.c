@@ -573,6 +573,9 @@ classify_message(struct classify_session *s, const struct mail *m,
     }
     /* 4. New text, invoices, client. */
     if (m->body_read) {
+        if (m->text_from_html)
+            classify_evidence(v, "HTML-only body read as text (quote "
+                                 "containers dropped)");
         const char *why = quote_strip(m->text, strlen(m->text), &v->new_text);
         if (why)
             classify_evidence(v, "quoted text removed from the %s (%s)",
