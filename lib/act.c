@@ -7,6 +7,8 @@
  */
 #include "act.h"
 #include "civil.h"
+#include "classify.h"
+#include "lookup.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -16,9 +18,6 @@
 enum {
     S_APPLIED_GET,
     S_APPLIED_PUT,
-    S_CLIENT_BY_ADDR,
-    S_CLIENT_BY_DOMAIN,
-    S_TOKEN_INVOICES,
     S_INVOICE_GET,
     S_INVOICE_STATUS,
     S_INVOICE_WAIT,
@@ -26,7 +25,9 @@ enum {
     S_NOTICE,
     S_UNDELIVERABLE,
     S_HANDOFF,
-    S_TOKEN_CLIENT,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
     S_COUNT
 };
 
@@ -34,17 +35,6 @@ static const char *const sql[S_COUNT] = {
     [S_APPLIED_GET] = "SELECT 1 FROM spool_applied WHERE digest = ?1",
     [S_APPLIED_PUT] =
         "INSERT INTO spool_applied (digest, applied_at) VALUES (?1, ?2)",
-    [S_CLIENT_BY_ADDR] =
-        "SELECT client_id FROM client_emails WHERE address = ?1 "
-        "ORDER BY position LIMIT 1",
-    /* A domain ties a sender to a client only when one client uses it. */
-    [S_CLIENT_BY_DOMAIN] =
-        "SELECT DISTINCT client_id FROM client_emails "
-        "WHERE substr(address, instr(address, '@') + 1) = ?1 LIMIT 2",
-    [S_TOKEN_INVOICES] =
-        "SELECT r.invoice, m.client_id FROM messages m "
-        "JOIN reminders r ON r.message = m.id WHERE m.token = ?1 "
-        "ORDER BY r.invoice",
     [S_INVOICE_GET] =
         "SELECT i.client_id, i.status, i.paused_until, i.wait_until, c.name "
         "FROM invoices i JOIN clients c ON c.id = i.client_id "
@@ -68,12 +58,16 @@ static const char *const sql[S_COUNT] = {
     [S_HANDOFF] =
         "UPDATE messages SET handed_off_at = ?2, handed_off_queue_id = ?3 "
         "WHERE token = ?1 AND handed_off_at IS NULL",
-    [S_TOKEN_CLIENT] = "SELECT client_id FROM messages WHERE token = ?1",
+    [S_SAVEPOINT] = "SAVEPOINT act",
+    [S_RELEASE] = "RELEASE act",
+    [S_ROLLBACK_TO] = "ROLLBACK TO act",
 };
 
 struct act {
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+    struct lookup_db ldb;        /* the classifier's lookups, shared */
+    struct classify_lookup lk;
 };
 
 /* One invoice as read inside the transaction. */
@@ -159,6 +153,10 @@ act_new(sqlite3 *db, char *err, size_t errlen)
             return NULL;
         }
     }
+    if (lookup_db_init(&a->ldb, db, &a->lk, err, errlen) < 0) {
+        act_free(a);
+        return NULL;
+    }
     return a;
 }
 
@@ -169,6 +167,7 @@ act_free(struct act *a)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(a->st[i]);
+    lookup_db_free(&a->ldb);
     free(a);
 }
 
@@ -239,33 +238,15 @@ notice(struct run *r, const char *kind, const char *audience,
         r->res->nnotices++;
 }
 
-/* client_of_addr: the client using addr, or by its domain if only one
- * client uses that domain. "" if none. */
+/* client_of_addr: the client using addr (lookup.h: exact address, else a
+ * domain only one client uses). "" if none. */
 static void
 client_of_addr(struct run *r, const char *addr, char *out, size_t n)
 {
+    char id[CLASSIFY_ID_MAX] = "";
     *out = '\0';
-    if (*addr == '\0')
-        return;
-    sqlite3_stmt *st = stmt(r, S_CLIENT_BY_ADDR);
-    bind(st, 1, addr);
-    if (step(r, st) == SQLITE_ROW) {
-        col(st, 0, out, n);
-        return;
-    }
-    const char *at = strrchr(addr, '@');
-    if (at == NULL || at[1] == '\0')
-        return;
-    st = stmt(r, S_CLIENT_BY_DOMAIN);
-    bind(st, 1, at + 1);
-    char first[ACT_ID_LEN] = "";
-    int rows = 0;
-    while (step(r, st) == SQLITE_ROW && rows < 2) {
-        if (rows++ == 0)
-            col(st, 0, first, sizeof first);
-    }
-    if (rows == 1)
-        act_copy(out, n, first);
+    if (*addr && r->a->lk.client_of_address(r->a->lk.ctx, addr, id))
+        act_copy(out, n, id);
 }
 
 static bool
@@ -538,12 +519,10 @@ collect_invoices(struct run *r, struct inv *out, const char *client_id)
     const struct act_decision *d = r->d;
     int n = 0;
     if (*d->token) {
-        char numbers[ACT_MAX_INVOICES][ACT_NUMBER_LEN];
-        int k = 0;
-        sqlite3_stmt *st = stmt(r, S_TOKEN_INVOICES);
-        bind(st, 1, d->token);
-        while (step(r, st) == SQLITE_ROW && k < ACT_MAX_INVOICES)
-            col(st, 0, numbers[k++], ACT_NUMBER_LEN);
+        char numbers[ACT_MAX_INVOICES][CLASSIFY_NUMBER_MAX];
+        char owner[CLASSIFY_ID_MAX];
+        int k = r->a->lk.token_invoices(r->a->lk.ctx, d->token, numbers,
+                                        ACT_MAX_INVOICES, owner);
         for (int i = 0; i < k; i++)
             if (load_invoice(r, numbers[i], &out[n])) {
                 out[n].trusted = true;
@@ -614,57 +593,10 @@ run_decision(struct run *r)
     return r->rc;
 }
 
-/* The lookups below run outside act_apply: a throwaway run whose
- * statements are reset before returning, so no read transaction stays
- * open (it would stop WAL checkpoints). */
-bool
-act_client_of_address(struct act *a, const char *addr, char *out, size_t n)
+void
+act_lookup(struct act *a, struct classify_lookup *lk)
 {
-    struct run r = {.a = a, .rc = SQLITE_OK};
-    client_of_addr(&r, addr, out, n);
-    sqlite3_reset(a->st[S_CLIENT_BY_ADDR]);
-    sqlite3_reset(a->st[S_CLIENT_BY_DOMAIN]);
-    return *out != '\0';
-}
-
-bool
-act_invoice_client(struct act *a, const char *number, char *out, size_t n)
-{
-    struct run r = {.a = a, .rc = SQLITE_OK};
-    struct inv iv;
-    bool found = load_invoice(&r, number, &iv);
-    sqlite3_reset(a->st[S_INVOICE_GET]);
-    act_copy(out, n, found ? iv.client_id : "");
-    return found;
-}
-
-int
-act_token_invoices(struct act *a, const char *token,
-                   char (*numbers)[ACT_NUMBER_LEN], int max, char *out,
-                   size_t n)
-{
-    struct run r = {.a = a, .rc = SQLITE_OK};
-    sqlite3_stmt *st = stmt(&r, S_TOKEN_INVOICES);
-    int k = 0, rows = 0;
-    bind(st, 1, token);
-    act_copy(out, n, "");
-    while (step(&r, st) == SQLITE_ROW) {
-        if (rows++ == 0)
-            col(st, 1, out, n);
-        if (k < max)
-            col(st, 0, numbers[k++], ACT_NUMBER_LEN);
-    }
-    sqlite3_reset(st);
-    if (rows == 0) {
-        /* A send without invoices (a notice) is still ours. */
-        st = stmt(&r, S_TOKEN_CLIENT);
-        bind(st, 1, token);
-        rows = step(&r, st) == SQLITE_ROW;
-        if (rows)
-            col(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rows ? k : -1;
+    *lk = a->lk;
 }
 
 static bool
@@ -686,8 +618,10 @@ retryable(int rc)
     }
 }
 
-int
-act_apply(struct act *a, const struct act_params *p,
+/* apply_one: decision d inside the open transaction, under a savepoint
+ * so that a failing decision leaves the others of a batch intact. */
+static int
+apply_one(struct act *a, const struct act_params *p,
           const struct act_decision *d, const char *digest,
           struct act_result *res, char *err, size_t errlen)
 {
@@ -701,20 +635,17 @@ act_apply(struct act *a, const struct act_params *p,
         return ACT_FAILED;
     }
     r.today = clock_local_day(seen);
-    int rc = sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "begin: %s", sqlite3_errmsg(a->db));
-        return retryable(rc) ? ACT_RETRY : ACT_FAILED;
-    }
     if (digest) {
         sqlite3_stmt *st = stmt(&r, S_APPLIED_GET);
         bind(st, 1, digest);
-        if (step(&r, st) == SQLITE_ROW) {
-            sqlite3_reset(st);
-            sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+        int found = step(&r, st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (found)
             return ACT_DUPLICATE;
-        }
-        st = stmt(&r, S_APPLIED_PUT);
+    }
+    step(&r, stmt(&r, S_SAVEPOINT));
+    if (digest && r.rc == SQLITE_OK) {
+        sqlite3_stmt *st = stmt(&r, S_APPLIED_PUT);
         bind(st, 1, digest);
         bind(st, 2, d->at);
         step(&r, st);
@@ -724,13 +655,63 @@ act_apply(struct act *a, const struct act_params *p,
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_reset(a->st[i]);
     if (r.rc == SQLITE_OK) {
-        rc = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
+        step(&r, stmt(&r, S_RELEASE));
+        sqlite3_reset(a->st[S_RELEASE]);
+        if (r.rc == SQLITE_OK)
             return ACT_OK;
-        r.rc = rc;
     }
     snprintf(err, errlen, "%s", sqlite3_errstr(r.rc));
-    if (!sqlite3_get_autocommit(a->db))
-        sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-    return retryable(r.rc) ? ACT_RETRY : ACT_FAILED;
+    int rc = r.rc;
+    r.rc = SQLITE_OK;
+    step(&r, stmt(&r, S_ROLLBACK_TO));
+    step(&r, stmt(&r, S_RELEASE));
+    sqlite3_reset(a->st[S_ROLLBACK_TO]);
+    sqlite3_reset(a->st[S_RELEASE]);
+    return retryable(rc) ? ACT_RETRY : ACT_FAILED;
+}
+
+int
+act_apply_batch(struct act *a, const struct act_params *p,
+                const struct act_decision *const *d,
+                const char *const *digests, int n, struct act_result *res,
+                int *rcs, char *err, size_t errlen)
+{
+    int rc = sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "begin: %s", sqlite3_errmsg(a->db));
+        rc = retryable(rc) ? ACT_RETRY : ACT_FAILED;
+        for (int i = 0; i < n; i++)
+            rcs[i] = rc;
+        return rc == ACT_RETRY ? -1 : -2;
+    }
+    int i;
+    for (i = 0; i < n; i++) {
+        rcs[i] = apply_one(a, p, d[i], digests ? digests[i] : NULL,
+                           res ? &res[i] : NULL, err, errlen);
+        if (rcs[i] == ACT_RETRY)
+            break; /* the database gave up: the rest wait too */
+    }
+    for (int j = i + 1; j < n; j++)
+        rcs[j] = ACT_RETRY;
+    rc = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "commit: %s", sqlite3_errstr(rc));
+        if (!sqlite3_get_autocommit(a->db))
+            sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+        for (int j = 0; j < n; j++)
+            if (rcs[j] == ACT_OK || rcs[j] == ACT_DUPLICATE)
+                rcs[j] = retryable(rc) ? ACT_RETRY : ACT_FAILED;
+    }
+    return 0;
+}
+
+int
+act_apply(struct act *a, const struct act_params *p,
+          const struct act_decision *d, const char *digest,
+          struct act_result *res, char *err, size_t errlen)
+{
+    int rc;
+    act_apply_batch(a, p, &d, digest ? &digest : NULL, 1, res, &rc, err,
+                    errlen);
+    return rc;
 }

@@ -148,22 +148,27 @@ int act_apply(struct act *a, const struct act_params *p,
               struct act_result *res, char *err, size_t errlen);
 
 /*
- * Lookups for the classifier's callbacks (classify.h), on the same
- * prepared statements, outside any transaction; same locking rule as
- * act_apply. A database error reads as "not found".
- *   act_client_of_address: the client of addr (exact contact address,
- *     else its domain when one client only uses it) into out[n].
- *   act_invoice_client: true if invoice number exists; its client in out.
- *   act_token_invoices: the invoices of the send named by token (up to
- *     max, each ACT_NUMBER_LEN bytes) and its client; -1 if no such send.
+ * act_apply_batch applies n decisions in one transaction (group commit:
+ * the milter's threads queue their decisions and one of them writes the
+ * batch), each under its own savepoint so each stays all-or-nothing.
+ * digests may be NULL, else one digest (or NULL) per decision. rcs[i]
+ * gets decision i's ACT_* code, res[i] (res may be NULL) its result. A
+ * decision refused for now (ACT_RETRY) makes the following ones of the
+ * batch ACT_RETRY too, untouched. Returns 0, or -1 when nothing could be
+ * started (every rcs[i] is then ACT_RETRY or ACT_FAILED).
  */
-bool act_client_of_address(struct act *a, const char *addr, char *out,
-                           size_t n);
-bool act_invoice_client(struct act *a, const char *number, char *out,
-                        size_t n);
-int act_token_invoices(struct act *a, const char *token,
-                       char (*numbers)[ACT_NUMBER_LEN], int max, char *out,
-                       size_t n);
+int act_apply_batch(struct act *a, const struct act_params *p,
+                    const struct act_decision *const *d,
+                    const char *const *digests, int n,
+                    struct act_result *res, int *rcs, char *err,
+                    size_t errlen);
+
+/*
+ * act_lookup copies into lk the classifier's lookup callbacks (lookup.h)
+ * on a's connection and statements; same locking rule as act_apply.
+ */
+struct classify_lookup;
+void act_lookup(struct act *a, struct classify_lookup *lk);
 
 /* Names used in spool lines, logs and headers; NULL if out of range. */
 const char *act_kind_name(int kind);

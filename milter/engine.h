@@ -12,7 +12,8 @@
  * its last message is done. A failed reload keeps the old generation.
  *
  * Database: one shared connection per generation behind a mutex, with the
- * prepared statements of act.h reused. While the database is busy (busy
+ * prepared statements of act.h reused; decisions are written by group
+ * commit (one thread writes what the others queued, in one transaction). While the database is busy (busy
  * timeout passed), unreachable, or while older decisions wait in the
  * spool, decisions go to the spool; the maintenance thread replays it on
  * its own connection once a second (spool.h), so order is kept and
@@ -38,11 +39,17 @@ struct engine_gen {
     struct calendar *cal;
     struct act_params params;
 
-    pthread_mutex_t dbmu;        /* guards everything below */
+    pthread_mutex_t dbmu;        /* guards the connection: */
     sqlite3 *db;                 /* NULL: unavailable, decisions spool */
     struct act *act;
+    struct classify_lookup lk;   /* act_lookup(act), used under dbmu */
     dev_t db_dev;                /* to notice the file replaced or gone */
     ino_t db_ino;
+
+    pthread_mutex_t qmu;         /* guards the group-commit queue: */
+    pthread_cond_t qcond;
+    struct pending *qhead, **qtail;
+    bool writing;                /* a thread is writing a batch */
     time_t retry_at;             /* spool without trying until then */
     bool spool_pending;          /* the spool may hold lines */
 };

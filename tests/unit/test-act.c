@@ -7,6 +7,7 @@
  * and replays exactly once.
  */
 #include "act.h"
+#include "classify.h"
 #include "civil.h"
 #include "db.h"
 #include "log.h"
@@ -278,24 +279,18 @@ test_handoff(struct act *a)
             "QID1 " AT);
     T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "H-1"), "open");
 
-    T_CASE("lookups for the classifier");
-    char client[ACT_ID_LEN], numbers[4][ACT_NUMBER_LEN];
-    T_CHECK(act_client_of_address(a, "boss@client1.test", client,
-                                  sizeof client), "exact address");
+    T_CASE("lookups for the classifier share act's connection");
+    struct classify_lookup lk;
+    char client[CLASSIFY_ID_MAX], numbers[4][CLASSIFY_NUMBER_MAX];
+    act_lookup(a, &lk);
+    T_CHECK(lk.client_of_address(lk.ctx, "boss@client1.test", client),
+            "exact address");
     T_STREQ(client, "C1");
-    T_CHECK(act_client_of_address(a, "new@client2.test", client,
-                                  sizeof client), "domain");
-    T_STREQ(client, "C2");
-    T_CHECK(!act_client_of_address(a, "a@nowhere.test", client,
-                                   sizeof client), "unknown address");
-    T_CHECK(act_invoice_client(a, "H-1", client, sizeof client), "invoice");
+    T_CHECK(lk.invoice_exists(lk.ctx, "H-1", client), "invoice");
     T_STREQ(client, "C1");
-    T_CHECK(!act_invoice_client(a, "NOPE", client, sizeof client), "no inv");
-    T_INTEQ(act_token_invoices(a, "tok-H-1", numbers, 4, client,
-                               sizeof client), 1);
+    T_INTEQ(lk.token_invoices(lk.ctx, "tok-H-1", numbers, 4, client), 1);
     T_STREQ(numbers[0], "H-1");
-    T_INTEQ(act_token_invoices(a, "tok-none", numbers, 4, client,
-                               sizeof client), -1);
+    T_INTEQ(lk.token_invoices(lk.ctx, "tok-none", numbers, 4, client), -1);
 }
 
 static const struct {
