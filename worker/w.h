@@ -12,6 +12,7 @@
 #define W_H
 
 #include "cfg.h"
+#include "legal.h"
 #include "outbox.h"
 #include "scenario.h"
 #include "sched.h"
@@ -36,6 +37,7 @@ struct worker {
     char *smtp_password;     /* from SmtpPasswordFile, NULL = none */
     char *from_addr;         /* bare address of From (envelope sender) */
     char *finance_addr;      /* bare address of FinanceAddress */
+    struct legal_rates legal; /* RulesDir rate tables (formal notices) */
 };
 
 /* Set by signal handlers, read by the loops. */

@@ -100,6 +100,36 @@ finish(const struct worker *w, struct w_msg *out, const char *subject,
     return 0;
 }
 
+/*
+ * The late-payment interest and the 40 EUR indemnity of an EUR invoice,
+ * up to today, for steps flagged `legal` (lib/legal). The base is the
+ * amount still due over the whole delay (partial payments are not
+ * spread over their dates here, which can only understate the claim).
+ * Leaves the amounts at -1 (not computed) when a rate is missing.
+ */
+static void
+legal_amounts(const struct worker *w, struct tmpl_invoice *ti, int lang,
+              int today, int *rate_bp)
+{
+    if (ti->currency && strcmp(ti->currency, "EUR") != 0)
+        return;
+    struct legal_terms terms = {0};
+    struct legal_result res;
+    char err[512];
+    if (legal_compute(&w->legal, &terms, ti->amount_due_cents, ti->due_date,
+                      NULL, 0, today, &res, err, sizeof err) < 0) {
+        msg_warn("worker: invoice %s: no legal amounts: %s", ti->number,
+                 err);
+        return;
+    }
+    ti->interest_cents = res.interest_cents;
+    ti->indemnity_cents = res.indemnity_cents;
+    ti->interest_detail = legal_detail(&res, lang, "\n      ");
+    if (res.rate_bp)
+        *rate_bp = res.rate_bp;
+    legal_result_free(&res);
+}
+
 static void
 fill_client_ctx(const struct worker *w, const struct planload_client *c,
                 int today, struct tmpl_ctx *ctx)
@@ -161,6 +191,10 @@ w_compose_plan(const struct worker *w, const struct planload_data *d,
         }
         free(path);
     }
+    int rate_bp = 0;
+    if (m->flags & SCN_F_LEGAL)
+        for (size_t i = 0; i < m->nitems; i++)
+            legal_amounts(w, &ti[i], c->lang, today, &rate_bp);
     out->invoices = sbuf_steal(&invs);
     out->missing_pdf = missing.len ? sbuf_steal(&missing) : NULL;
     sbuf_free(&missing);
@@ -189,6 +223,7 @@ w_compose_plan(const struct worker *w, const struct planload_data *d,
     ctx.tone = m->lead->tone;
     ctx.invoices = ti;
     ctx.ninvoices = m->nitems;
+    ctx.legal_rate_bp = rate_bp;
     if (!internal && w->cfg.mode == MODE_REDIRECT) {
         /* Test period: the finance team gets it, naming who would. */
         real = join(&to, NULL, ", ");
@@ -214,6 +249,8 @@ w_compose_plan(const struct worker *w, const struct planload_data *d,
     free(subject);
     free(body);
     free(real);
+    for (size_t i = 0; i < m->nitems; i++)
+        free((char *)ti[i].interest_detail);
     free(ti);
     for (size_t i = 0; i < natt; i++)
         free(att_data[i]);

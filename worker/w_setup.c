@@ -62,6 +62,14 @@ load_rules(struct worker *w, int *bad)
              tmpl_check_scenarios(w->tmpl, &w->scn, err, sizeof err) < 0)
         problem(bad, "templates %s: %s", dir, err);
     free(dir);
+    /* Rate tables, needed as soon as a step shows the legal amounts. */
+    bool legal = false;
+    for (size_t i = 0; i < w->scn.n; i++)
+        for (size_t k = 0; k < w->scn.v[i].nsteps; k++)
+            legal |= (w->scn.v[i].steps[k].flags & SCN_F_LEGAL) != 0;
+    if (legal &&
+        legal_rates_load(&w->legal, w->cfg.rules_dir, err, sizeof err) < 0)
+        problem(bad, "legal rate tables: %s", err);
 }
 
 int
@@ -117,6 +125,7 @@ void
 w_teardown(struct worker *w)
 {
     scenario_set_free(&w->scn);
+    legal_rates_free(&w->legal);
     if (w->tmpl)
         tmpl_set_free(w->tmpl);
     if (w->cal)
