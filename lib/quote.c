@@ -334,7 +334,7 @@ quote_strip(const char *text, size_t len, struct sbuf *out)
     }
     trim_tail(out, start);
     /* An attribution left last (its quote was an HTML blockquote). */
-    const char *last = out->s ? out->s + out->len : NULL;
+    const char *last = out->len > start ? out->s + out->len : NULL;
     while (last && last > out->s + start && last[-1] != '\n')
         last--;
     if (last && out->s[out->len - 1] == ':' &&

@@ -113,10 +113,26 @@ test_fold(void)
     }
 }
 
+/* Found by fuzz-mailread: a reused (reset) buffer and nothing kept. */
+static void
+test_reused_buffer(void)
+{
+    T_CASE("reused buffer, nothing kept");
+    struct sbuf b = {0};
+    sbuf_adds(&b, "previous text");
+    sbuf_reset(&b);
+    quote_strip("> only quoted\n", 14, &b);
+    T_STREQ(sbuf_cstr(&b), "");
+    quote_strip("\f\0\0e", 4, &b);
+    T_INTEQ(b.len, 4); /* kept as is, NULs included */
+    sbuf_free(&b);
+}
+
 int
 main(void)
 {
     test_cases();
+    test_reused_buffer();
     test_fold();
     return t_done();
 }
