@@ -143,6 +143,7 @@ envelope(struct session *s, struct classify_envelope *env)
     env->mail_from = s->mail_from;
     env->rcpts = (const char *const *)s->rcpts;
     env->nrcpts = s->nrcpts;
+    env->received = 0; /* added to classify.h later: Date header only */
 }
 
 /* client_rcpt: the first envelope recipient that is a client's address. */
