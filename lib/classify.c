@@ -384,6 +384,12 @@ find_numbers(struct classify_session *s, const char *text, const char *where,
             if (!*num || have_number(f->num, f->n, num))
                 continue;
             char client[CLASSIFY_ID_MAX] = "";
+            if (lk == NULL || lk->invoice_exists == NULL) {
+                classify_evidence(v, "references:%d \"%s\" in %s: not "
+                                  "checked (no database)", ps->v[i].line, num,
+                                  where);
+                continue;
+            }
             if (!confirm(lk, num, client)) {
                 classify_evidence(v, "references:%d \"%s\" in %s: not one of "
                                   "our invoices", ps->v[i].line, num, where);

@@ -101,10 +101,20 @@ print_json(const char *file, const struct classify_verdict *v)
     sbuf_free(&b);
 }
 
+/* A label padded to one column, counting characters, not bytes. */
 static void
-print_list(const char *label, char (*v)[CLASSIFY_NUMBER_MAX], int n)
+label(const char *text)
 {
-    printf("  %-34s", label);
+    int chars = 0;
+    for (const char *p = text; *p; p++)
+        chars += ((unsigned char)*p & 0xc0) != 0x80;
+    printf("  %s%*s", text, chars < 34 ? 34 - chars : 1, "");
+}
+
+static void
+print_list(const char *text, char (*v)[CLASSIFY_NUMBER_MAX], int n)
+{
+    label(text);
     for (int i = 0; i < n; i++)
         printf("%s%s", i ? ", " : "", v[i]);
     printf("%s\n", n ? "" : "-");
@@ -115,23 +125,29 @@ print_human(const char *file, const struct classify_verdict *v)
 {
     const char *intent = classify_intent_name(v->intent);
     printf("%s\n", file);
-    printf("  %-34s%s\n", "type / kind:", classify_kind_name(v->kind));
-    printf("  %-34s%s\n", "intention / intent:", intent ? intent : "-");
+    label("type / kind:");
+    printf("%s\n", classify_kind_name(v->kind));
+    label("intention / intent:");
+    printf("%s\n", intent ? intent : "-");
     print_list("factures / invoices:", (char (*)[CLASSIFY_NUMBER_MAX])v->invoices,
                v->ninvoices);
-    printf("  %-34s%s\n", "client:", *v->client_id ? v->client_id : "-");
-    printf("  %-34s%s\n", "jusqu'au / until:", *v->until ? v->until : "-");
+    label("client:");
+    printf("%s\n", *v->client_id ? v->client_id : "-");
+    label("jusqu'au / until:");
+    printf("%s\n", *v->until ? v->until : "-");
     if (v->nreview)
         print_list("à vérifier / for review:",
                    (char (*)[CLASSIFY_NUMBER_MAX])v->review, v->nreview);
     if (v->nfailed) {
-        printf("  %-34s", "adresses en échec / failed:");
+        label("adresses en échec / failed:");
         for (int i = 0; i < v->nfailed; i++)
             printf("%s%s", i ? ", " : "", v->failed_recipients[i]);
         printf("\n");
     }
-    if (*v->token)
-        printf("  %-34s%s\n", "jeton / token:", v->token);
+    if (*v->token) {
+        label("jeton / token:");
+        printf("%s\n", v->token);
+    }
     printf("  preuves / evidence:\n");
     const char *p = sbuf_cstr(&v->evidence);
     while (*p) {
