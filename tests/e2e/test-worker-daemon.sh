@@ -4,20 +4,16 @@
 # pass with them, a broken configuration on SIGHUP is refused and the old
 # one kept, SIGTERM stops it cleanly.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
+. "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 set -e
 MC="python3 $RELANCE_SRC/tests/e2e/mailcheck.py"
 LOG=$WORK/daemon.log
 
 pf_start
 relance_conf "WorkerInterval 3600"
-cp -r "$RELANCE_SRC/rules" "$WORK/rules"
-find "$WORK/rules/scenarios" -name '*.scn' ! -name default.scn -delete
-sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
-$RELANCECTL init >/dev/null
-printf 'client_id;name;email\nC1;Client Un;c1@c1.test\nC2;Client Deux;c2@c2.test\n' > "$WORK/c.csv"
-printf 'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100\n' > "$WORK/i.csv"
-$RELANCECTL import clients "$WORK/c.csv" >/dev/null
-$RELANCECTL import invoices "$WORK/i.csv" >/dev/null
+default_rules
+import_csv $'client_id;name;email\nC1;Client Un;c1@c1.test\nC2;Client Deux;c2@c2.test' \
+    $'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100'
 
 "$RELANCE_BIN/relance-worker" -f -c "$RELANCE_CONF" --now "2026-11-09 10:00" >"$LOG" 2>&1 &
 WPID=$!

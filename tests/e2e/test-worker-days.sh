@@ -7,6 +7,7 @@
 # step twice, and the holiday rule (a step due on Friday 25 December 2026
 # goes on Monday 28 December). Messages are decoded by mailcheck.py.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
+. "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 set -e
 MC="python3 $RELANCE_SRC/tests/e2e/mailcheck.py"
 DAYS=$WORK/days
@@ -14,12 +15,7 @@ NB=$(printf '\302\240')   # French amounts use no-break spaces
 
 pf_start
 relance_conf
-# The shipped templates with only the default scenario (J-5 courtesy, J+3
-# first, J+10 firm, J+20 formal, J+30 collections): the other shipped
-# scenarios choose by payment history, which these clients do not have.
-cp -r "$RELANCE_SRC/rules" "$WORK/rules"
-find "$WORK/rules/scenarios" -name '*.scn' ! -name default.scn -delete
-sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
+default_rules
 mkdir -p "$WORK/pdf"
 printf '%%PDF-1.4 facture F-2026-0001\n' > "$WORK/pdf/f1.pdf"
 $RELANCECTL init >/dev/null

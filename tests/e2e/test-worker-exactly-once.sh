@@ -14,6 +14,7 @@
 # delivered reminder is 'sent' and no delivered one is 'uncertain'.
 # NO_MILTER=1 runs it without the milter even when it is built.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
+. "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 set -e
 N=${N:-500}
 MC="python3 $RELANCE_SRC/tests/e2e/mailcheck.py"
@@ -25,9 +26,7 @@ WITH_MILTER=0
 
 pf_start
 relance_conf
-cp -r "$RELANCE_SRC/rules" "$WORK/rules"
-find "$WORK/rules/scenarios" -name '*.scn' ! -name default.scn -delete
-sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
+default_rules
 $RELANCECTL init >/dev/null
 [ $WITH_MILTER = 1 ] && milter_start
 note "milter attached: $WITH_MILTER"

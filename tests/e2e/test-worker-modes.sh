@@ -6,6 +6,7 @@
 # told), dry-run (no database write at all, .eml files for review), and
 # -n refusing a template that names an unknown variable.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
+. "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 set -e
 MC="python3 $RELANCE_SRC/tests/e2e/mailcheck.py"
 W="$RELANCE_BIN/relance-worker"
@@ -13,12 +14,7 @@ DB=$WORK/relance.db
 
 pf_start
 relance_conf "Mode redirect"
-# The shipped templates with only the default scenario (J-5 courtesy, J+3
-# first, J+10 firm, J+20 formal, J+30 collections): the other shipped
-# scenarios choose by payment history, which these clients do not have.
-cp -r "$RELANCE_SRC/rules" "$WORK/rules"
-find "$WORK/rules/scenarios" -name '*.scn' ! -name default.scn -delete
-sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
+default_rules
 $RELANCECTL init >/dev/null
 cat > "$WORK/clients.csv" <<'EOF'
 client_id;name;email;language;account_manager;account_manager_email

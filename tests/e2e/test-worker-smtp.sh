@@ -10,6 +10,7 @@
 #                                    and tells finance, or 'sent' when the
 #                                    milter saw it leave (handed_off_at).
 . "$RELANCE_SRC/tests/e2e/lib.sh"
+. "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 set -e
 W="$RELANCE_BIN/relance-worker"
 DB=$WORK/relance.db
@@ -33,14 +34,9 @@ trap sink_stop EXIT
 fresh() {   # a new database with one client and one invoice due
     rm -f "$DB" "$DB"-wal "$DB"-shm
     PF_PORT=$SINK_PORT relance_conf "SmtpRetryHours 1"
-    cp -r "$RELANCE_SRC/rules" "$WORK/rules" 2>/dev/null || true
-    find "$WORK/rules/scenarios" -name '*.scn' ! -name default.scn -delete
-    sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
-    $RELANCECTL init >/dev/null
-    printf 'client_id;name;email\nC1;Client Un;c1@c1.test\n' > "$WORK/c.csv"
-    printf 'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100\n' > "$WORK/i.csv"
-    $RELANCECTL import clients "$WORK/c.csv" >/dev/null
-    $RELANCECTL import invoices "$WORK/i.csv" >/dev/null
+    default_rules
+    import_csv $'client_id;name;email\nC1;Client Un;c1@c1.test' \
+        $'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100'
 }
 pass_at() { "$W" -c "$RELANCE_CONF" --once --now "$1" >>"$WORK/worker.log" 2>&1 || true; }
 q() { sqlite3 "$DB" "$1"; }
