@@ -55,21 +55,29 @@ charset_utf8_valid(const char *s, size_t n)
     return true;
 }
 
-static void
-add_utf8(struct sbuf *out, unsigned cp)
+void
+charset_put_cp(struct sbuf *out, unsigned cp)
 {
     char b[4];
+    if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        cp = 0xfffd;
     if (cp < 0x80) {
         sbuf_addc(out, (char)cp);
     } else if (cp < 0x800) {
         b[0] = (char)(0xc0 | (cp >> 6));
         b[1] = (char)(0x80 | (cp & 0x3f));
         sbuf_add(out, b, 2);
-    } else {
+    } else if (cp < 0x10000) {
         b[0] = (char)(0xe0 | (cp >> 12));
         b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
         b[2] = (char)(0x80 | (cp & 0x3f));
         sbuf_add(out, b, 3);
+    } else {
+        b[0] = (char)(0xf0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        b[3] = (char)(0x80 | (cp & 0x3f));
+        sbuf_add(out, b, 4);
     }
 }
 
@@ -100,7 +108,7 @@ latin_to_utf8(const char *s, size_t n, bool windows, bool latin9,
             case 0xbd: c = 0x0153; break;
             case 0xbe: c = 0x0178; break;
             }
-        add_utf8(out, c);
+        charset_put_cp(out, c);
     }
 }
 
@@ -111,7 +119,7 @@ charset_utf8_clean(const char *s, size_t n, struct sbuf *out)
     for (size_t i = 0; i < n;) {
         size_t k = utf8_len((const unsigned char *)s + i, n - i);
         if (k == 0) {
-            add_utf8(out, 0xfffd);
+            charset_put_cp(out, 0xfffd);
             i++;
         } else {
             sbuf_add(out, s + i, k);
@@ -137,7 +145,7 @@ iconv_utf8(const char *charset, const char *s, size_t n, struct sbuf *out)
         sbuf_add(&tmp, buf, sizeof buf - olen);
         if (r == (size_t)-1 && errno != E2BIG) {
             /* Bad or truncated input: one replacement, skip a byte. */
-            add_utf8(&tmp, 0xfffd);
+            charset_put_cp(&tmp, 0xfffd);
             in++;
             left--;
             iconv(cd, NULL, NULL, NULL, NULL);

@@ -29,4 +29,8 @@ bool charset_utf8_valid(const char *s, size_t n);
 /* charset_utf8_clean appends s with each invalid byte made U+FFFD. */
 void charset_utf8_clean(const char *s, size_t n, struct sbuf *out);
 
+/* charset_put_cp appends code point cp as UTF-8 (U+FFFD if it is not a
+ * scalar value, or NUL). */
+void charset_put_cp(struct sbuf *out, unsigned cp);
+
 #endif

@@ -84,6 +84,18 @@ number(const char *s, size_t n, int max, size_t *len)
     return v;
 }
 
+/* An optional four-digit year after offset *j (advanced past it); -1. */
+static int
+year_after(const char *s, size_t n, size_t *j)
+{
+    size_t y0 = *j + spaces(s + *j, n - *j), yl;
+    int y = number(s + y0, n - y0, 4, &yl);
+    if (yl != 4)
+        return -1;
+    *j = y0 + 4;
+    return y;
+}
+
 static int
 make_date(int y, int m, int d, int ref)
 {
@@ -247,11 +259,7 @@ datephrase_at(const char *s, size_t n, int ref, size_t *used)
         for (size_t t = 0; t < 4; t++)
             if (phrase(s + j, n - j, sfx[t], &k))
                 j += k;
-        int y = -1;
-        size_t y0 = j + spaces(s + j, n - j), yl;
-        int yv = number(s + y0, n - y0, 4, &yl);
-        if (yl == 4)
-            y = yv, j = y0 + 4;
+        int y = year_after(s, n, &j);
         *used = j;
         return make_date(y, m, d, ref);
     }
@@ -311,11 +319,7 @@ datephrase_at(const char *s, size_t n, int ref, size_t *used)
     if (m < 0)
         return -1;
     j += k;
-    int y = -1;
-    size_t y0 = j + spaces(s + j, n - j), yl;
-    int yv = number(s + y0, n - y0, 4, &yl);
-    if (yl == 4)
-        y = yv, j = y0 + 4;
+    int y = year_after(s, n, &j);
     *used = j;
     return make_date(y, m, a, ref);
 }

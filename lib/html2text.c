@@ -5,6 +5,7 @@
  * parser to help, and a tag scanner is fast and cannot be made to loop.
  */
 #include "html2text.h"
+#include "charset.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -39,32 +40,6 @@ static const struct {
     {"szlig", 0xdf}, {"ntilde", 0xf1}, {"aacute", 0xe1}, {"iacute", 0xed},
     {"oacute", 0xf3}, {"uacute", 0xfa}, {"bull", 0x2022}, {"middot", 0xb7},
 };
-
-static void
-put_cp(struct sbuf *out, unsigned cp)
-{
-    char b[4];
-    if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        cp = 0xfffd;
-    if (cp < 0x80) {
-        sbuf_addc(out, (char)cp);
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xc0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3f));
-        sbuf_add(out, b, 2);
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xe0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        b[2] = (char)(0x80 | (cp & 0x3f));
-        sbuf_add(out, b, 3);
-    } else {
-        b[0] = (char)(0xf0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        b[3] = (char)(0x80 | (cp & 0x3f));
-        sbuf_add(out, b, 4);
-    }
-}
 
 static bool
 emitting(const struct h2t *h)
@@ -247,7 +222,7 @@ html_to_text(const char *html, size_t len, struct sbuf *out)
             if (emitting(&h)) {
                 flush_space(&h);
                 if (k)
-                    put_cp(out, cp);
+                    charset_put_cp(out, cp);
                 else
                     sbuf_addc(out, '&');
             }

@@ -120,6 +120,18 @@ print_list(const char *text, char (*v)[CLASSIFY_NUMBER_MAX], int n)
     printf("%s\n", n ? "" : "-");
 }
 
+/* Each line of text, after prefix. */
+static void
+print_lines(const char *prefix, const char *p)
+{
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        printf("%s%.*s\n", prefix, (int)n, p);
+        p += n + (nl != NULL);
+    }
+}
+
 static void
 print_human(const char *file, const struct classify_verdict *v)
 {
@@ -149,23 +161,11 @@ print_human(const char *file, const struct classify_verdict *v)
         printf("%s\n", v->token);
     }
     printf("  preuves / evidence:\n");
-    const char *p = sbuf_cstr(&v->evidence);
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        printf("    - %.*s\n", (int)n, p);
-        p += n + (nl != NULL);
-    }
+    print_lines("    - ", sbuf_cstr(&v->evidence));
     printf("  nouveau texte / new text:\n");
-    p = sbuf_cstr(&v->new_text);
-    if (!*p)
+    if (v->new_text.len == 0)
         printf("    (vide / empty)\n");
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        printf("    | %.*s\n", (int)n, p);
-        p += n + (nl != NULL);
-    }
+    print_lines("    | ", sbuf_cstr(&v->new_text));
     printf("\n");
 }
 
