@@ -109,6 +109,12 @@ engine_load(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: ClosureDates: %s", path, why);
         goto fail;
     }
+    /* InternalDomains empty means the domain of From (cfg.h). */
+    char from_domain[256] = "";
+    const char *at = strrchr(g->cfg.from, '@');
+    if (at)
+        snprintf(from_domain, sizeof from_domain, "%.*s",
+                 (int)strcspn(at + 1, "> \t\""), at + 1);
     struct classify_conf cc = {
         .rules_dir = g->cfg.rules_dir,
         .key = &g->key,
@@ -116,7 +122,8 @@ engine_load(const char *path, char *err, size_t errlen)
         .reply_to = g->cfg.reply_to,
         .finance_address = g->cfg.finance_address,
         .from = g->cfg.from,
-        .internal_domains = g->cfg.internal_domains,
+        .internal_domains = *g->cfg.internal_domains ? g->cfg.internal_domains
+                                                     : from_domain,
     };
     g->cls = classifier_load(&cc, err, errlen);
     if (g->cls == NULL)
