@@ -99,16 +99,29 @@ struct history {
     int paid, age_days, avg_late, late_pct;
 };
 
+/*
+ * The merge walk: rows come in client_id order, like the clients array.
+ * *w holds the current position; returns the index of the client named
+ * id (the same as last time when the id repeats), or -1 when unknown.
+ */
+struct walk {
+    size_t at;
+    int ci;
+};
+
 static int
-find_client(const struct planload_data *d, const char *id, size_t from)
+walk_client(const struct planload_data *d, struct walk *w, const char *id)
 {
-    /* Merge walk: invoices come in client_id order, like clients. */
-    for (size_t i = from; i < d->nclients; i++) {
+    if (w->ci >= 0 && strcmp(d->sc[w->ci].id, id) == 0)
+        return w->ci;
+    for (size_t i = w->at; i < d->nclients; i++) {
         int c = strcmp(d->sc[i].id, id);
-        if (c == 0)
-            return (int)i;
         if (c > 0)
             break;
+        if (c == 0) {
+            w->at = i;
+            return w->ci = (int)i;
+        }
     }
     return -1;
 }
@@ -163,16 +176,14 @@ load_addresses(sqlite3 *db, struct planload_data *d)
             " WHERE undeliverable_at IS NULL"
             " ORDER BY client_id, position", -1, &st, NULL) != SQLITE_OK)
         return -1;
-    size_t at = 0, cap = 0;
-    int ci = -1;
+    size_t cap = 0;
+    struct walk w = {0, -1};
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (ci < 0 || strcmp(d->sc[ci].id, text(st, 0)) != 0) {
-            ci = find_client(d, text(st, 0), at);
-            if (ci < 0)
-                continue;
-            at = (size_t)ci;
+        int prev = w.ci, ci = walk_client(d, &w, text(st, 0));
+        if (ci < 0)
+            continue;
+        if (ci != prev)
             cap = 0;
-        }
         struct planload_client *c = &d->wc[ci];
         if (c->naddrs == cap) {
             cap = cap ? cap * 2 : 2;
@@ -199,12 +210,11 @@ load_history(sqlite3 *db, const struct planload_data *d, int today)
             " FROM invoices GROUP BY client_id ORDER BY client_id",
             -1, &st, NULL) != SQLITE_OK)
         return h;
-    size_t at = 0;
+    struct walk w = {0, -1};
     while (sqlite3_step(st) == SQLITE_ROW) {
-        int ci = find_client(d, text(st, 0), at);
+        int ci = walk_client(d, &w, text(st, 0));
         if (ci < 0)
             continue;
-        at = (size_t)ci;
         int paid = sqlite3_column_int(st, 1);
         int first = day_or_none(text(st, 2));
         h[ci].paid = paid;
@@ -233,16 +243,13 @@ load_invoices(sqlite3 *db, const struct scenario_set *scn,
             " WHERE status NOT IN ('paid', 'disputed')"
             " ORDER BY client_id, number", -1, &st, NULL) != SQLITE_OK)
         return -1;
-    size_t cap = 0, at = 0;
-    int ci = -1;
+    size_t cap = 0;
+    struct walk w = {0, -1};
     const char *eur = planload_arena_dup(d->arena, "EUR");
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (ci < 0 || strcmp(d->sc[ci].id, text(st, 1)) != 0) {
-            ci = find_client(d, text(st, 1), at);
-            if (ci < 0)
-                continue;
-            at = (size_t)ci;
-        }
+        int ci = walk_client(d, &w, text(st, 1));
+        if (ci < 0)
+            continue;
         if (d->ninvoices == cap) {
             cap = cap ? cap * 2 : 4096;
             d->si = xrealloc(d->si, cap * sizeof *d->si);
@@ -295,12 +302,11 @@ load_profile_columns(sqlite3 *db, struct planload_data *d, const char ***segment
             "SELECT id, segment, annual_revenue_cents FROM clients"
             " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
         return;
-    size_t at = 0;
+    struct walk w = {0, -1};
     while (sqlite3_step(st) == SQLITE_ROW) {
-        int ci = find_client(d, text(st, 0), at);
+        int ci = walk_client(d, &w, text(st, 0));
         if (ci < 0)
             continue;
-        at = (size_t)ci;
         (*segments)[ci] = planload_arena_dup(d->arena, text(st, 1));
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             (*revenue)[ci] = sqlite3_column_int64(st, 2);
