@@ -22,10 +22,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void
 log_msg(const char *what, const struct w_msg *m, const char *extra)
@@ -225,15 +228,43 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
     free(rows);
 }
 
+/*
+ * One writing worker per database at a time (a cron --once beside the
+ * daemon, say): the outbox states would stay exactly-once anyway (a row
+ * goes to 'submitting' once), but the second would only get in the way.
+ * Returns the locked descriptor, or -1 when another worker holds it.
+ */
+static int
+pass_lock(const struct worker *w)
+{
+    char *path = xasprintf("%s.worker-lock", w->cfg.database);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        msg_warn("worker: %s: %s", path, strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        msg_warn("worker: another relance-worker is working on %s; "
+                 "skipping this pass", w->cfg.database);
+        close(fd);
+        fd = -1;
+    }
+    free(path);
+    return fd;
+}
+
 int
 w_pass(const struct worker *w)
 {
     char err[1024];
     bool dry = w->cfg.mode == MODE_DRY_RUN;
+    int lock = dry ? -2 : pass_lock(w);
+    if (lock == -1)
+        return -1;
     sqlite3 *db = db_open(w->cfg.database, dry ? DB_READONLY : 0, 30000, err,
                           sizeof err);
     if (db == NULL) {
         msg_warn("worker: %s", err);
+        if (lock >= 0)
+            close(lock);
         return -1;
     }
     struct outbox *ob = dry ? NULL : outbox_open(db);
@@ -260,5 +291,7 @@ w_pass(const struct worker *w)
     }
     outbox_close(ob);
     db_close(db);
+    if (lock >= 0)
+        close(lock);
     return rc;
 }

@@ -95,9 +95,12 @@ submit_one(const struct worker *w, sqlite3 *db, struct outbox *ob,
     /* The server waits for the bytes (354). From here on, a crash leaves
      * 'submitting' and reconcile decides; never before this commit. */
     if (outbox_mark_submitting(ob, row->id) < 0) {
+        /* Not queued any more, or the database failed: the bytes must not
+         * go. After 354 only closing the connection ends the transaction
+         * (the server then discards it). */
         msg_warn("worker: msgid=<%s> could not be marked submitting; "
                  "dropping the session so nothing is sent", row->message_id);
-        return -2;
+        return -1;
     }
     st = smtp_data(s, row->body, row->len, &r);
     now = clock_now();
