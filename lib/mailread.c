@@ -3,13 +3,14 @@
  *
  * Header fields are split and unfolded here (the milter hands them over
  * one by one anyway); the body's MIME tree is parsed by libetpan from a
- * small buffer holding the top-level MIME headers and the body. Charsets
- * are converted by charset.c.
+ * small buffer holding the top-level MIME headers and the body, and
+ * walked by mimewalk.c. Charsets are converted by charset.c.
  */
 #include "mailread.h"
 #include "charset.h"
 #include "civil.h"
 #include "html2text.h"
+#include "mimewalk.h"
 
 #include <ctype.h>
 #include <libetpan/libetpan.h>
@@ -388,177 +389,6 @@ mail_decode_words(const char *value, struct sbuf *out)
 
 /* ---- the body ---- */
 
-#define MIME_MAX_DEPTH 16
-
-struct walk {
-    struct mail *m;
-    struct sbuf plain, html, tmp;
-    bool have_plain, have_html, have_report, have_returned;
-    bool reports_only; /* inside a message/rfc822: no text from there */
-};
-
-static void
-ctype_name(const struct mailmime_content *ct, char *buf, size_t n)
-{
-    const char *type = "application";
-    if (ct == NULL || ct->ct_type == NULL) {
-        snprintf(buf, n, "text/plain");
-        return;
-    }
-    if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
-        const struct mailmime_discrete_type *d =
-            ct->ct_type->tp_data.tp_discrete_type;
-        static const char *const names[] = {
-            [MAILMIME_DISCRETE_TYPE_TEXT] = "text",
-            [MAILMIME_DISCRETE_TYPE_IMAGE] = "image",
-            [MAILMIME_DISCRETE_TYPE_AUDIO] = "audio",
-            [MAILMIME_DISCRETE_TYPE_VIDEO] = "video",
-            [MAILMIME_DISCRETE_TYPE_APPLICATION] = "application",
-        };
-        if (d->dt_type == MAILMIME_DISCRETE_TYPE_EXTENSION && d->dt_extension)
-            type = d->dt_extension;
-        else if (d->dt_type > 0 && d->dt_type <= MAILMIME_DISCRETE_TYPE_APPLICATION)
-            type = names[d->dt_type];
-    } else if (ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE) {
-        const struct mailmime_composite_type *c =
-            ct->ct_type->tp_data.tp_composite_type;
-        if (c->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE)
-            type = "message";
-        else if (c->ct_type == MAILMIME_COMPOSITE_TYPE_MULTIPART)
-            type = "multipart";
-        else if (c->ct_token)
-            type = c->ct_token;
-    }
-    snprintf(buf, n, "%s/%s", type, ct->ct_subtype ? ct->ct_subtype : "");
-    str_lower(buf);
-}
-
-static bool
-is_attachment(struct mailmime *mm)
-{
-    struct mailmime_single_fields sf;
-    mailmime_single_fields_init(&sf, mm->mm_mime_fields, mm->mm_content_type);
-    return sf.fld_disposition && sf.fld_disposition->dsp_type &&
-           sf.fld_disposition->dsp_type->dsp_type ==
-               MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
-}
-
-/* Decode a single part's transfer encoding and charset into out. */
-static void
-decode_part(struct mailmime *mm, struct sbuf *out)
-{
-    struct mailmime_data *d = mm->mm_data.mm_single;
-    if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
-        return;
-    const char *cs = mm->mm_content_type
-                         ? mailmime_content_param_get(mm->mm_content_type,
-                                                      "charset")
-                         : NULL;
-    size_t idx = 0, dlen = 0;
-    char *dec = NULL;
-    if (d->dt_encoded &&
-        mailmime_part_parse(d->dt_data.dt_text.dt_data,
-                            d->dt_data.dt_text.dt_length, &idx, d->dt_encoding,
-                            &dec, &dlen) == MAILIMF_NO_ERROR) {
-        charset_to_utf8(cs, dec, dlen, out);
-        mailmime_decoded_part_free(dec);
-    } else {
-        charset_to_utf8(cs, d->dt_data.dt_text.dt_data,
-                     d->dt_data.dt_text.dt_length, out);
-    }
-}
-
-/* The header block of a returned message: up to the first blank line. */
-static void
-set_returned(struct walk *w, const char *s, size_t n)
-{
-    if (w->have_returned || s == NULL)
-        return;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\n' && (i + 1 == n || s[i + 1] == '\n' ||
-                             (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n'))) {
-            n = i + 1;
-            break;
-        }
-    sbuf_reset(&w->tmp);
-    charset_utf8_clean(s, n, &w->tmp);
-    set_sbuf(&w->m->returned_headers, &w->tmp);
-    w->have_returned = true;
-}
-
-static void
-walk(struct walk *w, struct mailmime *mm, int depth)
-{
-    char ct[128];
-    if (mm == NULL || depth > MIME_MAX_DEPTH)
-        return;
-    ctype_name(mm->mm_content_type, ct, sizeof ct);
-    switch (mm->mm_type) {
-    case MAILMIME_MULTIPLE:
-        if (strcmp(ct, "multipart/report") == 0 && !*w->m->report_type) {
-            const char *rt =
-                mailmime_content_param_get(mm->mm_content_type, "report-type");
-            if (rt) {
-                set_str(&w->m->report_type, rt, strlen(rt));
-                str_lower(w->m->report_type);
-            }
-        }
-        for (clistiter *it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
-             it; it = clist_next(it))
-            walk(w, clist_content(it), depth + 1);
-        break;
-    case MAILMIME_MESSAGE:
-        if (depth == 0) { /* mailmime_parse wraps the whole input */
-            walk(w, mm->mm_data.mm_message.mm_msg_mime, depth + 1);
-            break;
-        }
-        if (mm->mm_body)
-            set_returned(w, mm->mm_body->dt_data.dt_text.dt_data,
-                         mm->mm_body->dt_data.dt_text.dt_length);
-        if (!w->have_report && !w->reports_only) {
-            /* A bounce forwarded inside a message: its report counts,
-             * its text does not. */
-            w->reports_only = true;
-            w->have_returned = false;
-            walk(w, mm->mm_data.mm_message.mm_msg_mime, depth + 1);
-            w->reports_only = false;
-            w->have_returned = true;
-        }
-        break;
-    case MAILMIME_SINGLE:
-        if (w->reports_only && strncmp(ct, "message/", 8) != 0 &&
-            strcmp(ct, "text/rfc822-headers") != 0)
-            break;
-        if (strcmp(ct, "text/plain") == 0 && !w->have_plain &&
-            !is_attachment(mm)) {
-            decode_part(mm, &w->plain);
-            w->have_plain = true;
-        } else if (strcmp(ct, "text/html") == 0 && !w->have_html &&
-                   !is_attachment(mm)) {
-            decode_part(mm, &w->html);
-            w->have_html = true;
-        } else if ((strcmp(ct, "message/delivery-status") == 0 ||
-                    strcmp(ct, "message/disposition-notification") == 0 ||
-                    strcmp(ct, "message/feedback-report") == 0) &&
-                   !w->have_report) {
-            decode_part(mm, &w->tmp);
-            set_sbuf(&w->m->report, &w->tmp);
-            w->have_report = true;
-            if (!*w->m->report_type) {
-                /* A report part without multipart/report around it. */
-                set_str(&w->m->report_type, ct + 8, strlen(ct + 8));
-            }
-        } else if (strcmp(ct, "text/rfc822-headers") == 0 ||
-                   strcmp(ct, "message/rfc822") == 0) {
-            struct sbuf h = {0};
-            decode_part(mm, &h);
-            set_returned(w, sbuf_cstr(&h), h.len);
-            sbuf_free(&h);
-        }
-        break;
-    }
-}
-
 /* Text with CRLF/CR line ends made LF, NUL bytes dropped. */
 static void
 set_text(struct mail *m, const char *s, size_t n)
@@ -592,7 +422,7 @@ blank(const struct sbuf *b)
  * it starts with markup.
  */
 static void
-read_bare(struct walk *w, const char *body, size_t len)
+read_bare(struct mimewalk *w, const char *body, size_t len)
 {
     int soft = 0, esc = 0, bad = 0;
     for (size_t i = 0; i < len; i++) {
@@ -648,7 +478,8 @@ mail_read_body(struct mail *m, const char *body, size_t len, size_t max_bytes)
     }
     const char *ct = mail_header(m, "Content-Type");
     const char *cte = mail_header(m, "Content-Transfer-Encoding");
-    struct walk w = {.m = m};
+    struct mimewalk w;
+    memset(&w, 0, sizeof w);
     bool plain = ct == NULL || strncasecmp(ct, "text/plain", 10) == 0;
     bool identity = cte == NULL || strncasecmp(cte, "7bit", 4) == 0 ||
                     strncasecmp(cte, "8bit", 4) == 0;
@@ -665,12 +496,7 @@ mail_read_body(struct mail *m, const char *body, size_t len, size_t max_bytes)
             sbuf_addf(&mime, "Content-Transfer-Encoding: %s\r\n", cte);
         sbuf_adds(&mime, "\r\n");
         sbuf_add(&mime, body, len);
-        size_t idx = 0;
-        struct mailmime *mm = NULL;
-        if (mailmime_parse(mime.s, mime.len, &idx, &mm) == MAILIMF_NO_ERROR) {
-            walk(&w, mm, 0);
-            mailmime_free(mm);
-        } else {
+        if (!mimewalk_parse(&w, mime.s, mime.len)) {
             charset_to_utf8(NULL, body, len, &w.plain);
             w.have_plain = true;
         }
@@ -684,7 +510,11 @@ mail_read_body(struct mail *m, const char *body, size_t len, size_t max_bytes)
         set_text(m, sbuf_cstr(&w.tmp), w.tmp.len);
         m->text_from_html = true;
     }
-    sbuf_free(&w.plain);
-    sbuf_free(&w.html);
-    sbuf_free(&w.tmp);
+    if (w.report_type[0])
+        set_str(&m->report_type, w.report_type, strlen(w.report_type));
+    if (w.have_report)
+        set_sbuf(&m->report, &w.report);
+    if (w.have_returned)
+        set_sbuf(&m->returned_headers, &w.returned);
+    mimewalk_free(&w);
 }
