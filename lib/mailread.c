@@ -223,10 +223,13 @@ decode_date(struct mail *m, const char *v)
     if (mailimf_date_time_parse(v, strlen(v), &idx, &dt) != MAILIMF_NO_ERROR)
         return;
     int y = dt->dt_year;
-    if (y < 100)
+    if (y >= 0 && y < 100)
         y += y < 50 ? 2000 : 1900;
-    if (civil_valid(y, dt->dt_month, dt->dt_day) && dt->dt_hour < 24 &&
-        dt->dt_min < 60 && dt->dt_sec < 61 && y < 10000) {
+    /* libetpan reads any digits: check every field, the zone too. */
+    if (y >= 1900 && y < 10000 && civil_valid(y, dt->dt_month, dt->dt_day) &&
+        dt->dt_hour >= 0 && dt->dt_hour < 24 && dt->dt_min >= 0 &&
+        dt->dt_min < 60 && dt->dt_sec >= 0 && dt->dt_sec < 61 &&
+        dt->dt_zone >= -2400 && dt->dt_zone <= 2400) {
         int day = civil_days(y, dt->dt_month, dt->dt_day);
         int zone = dt->dt_zone; /* +0130 is 130 */
         long off = (long)(zone / 100) * 3600 + (long)(zone % 100) * 60;
