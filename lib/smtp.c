@@ -112,9 +112,11 @@ start_tls(struct smtp *s, int mode, struct smtp_reply *r)
         r->code = 0;
         return r->status = SMTP_PERM;
     }
-    if (answer(s, mailesmtp_starttls(s->session), "STARTTLS", r) != SMTP_OK)
-        return r->status;
+    /* mailsmtp_socket_starttls says STARTTLS itself, then handshakes. */
     int rc = mailsmtp_socket_starttls(s->session);
+    if (rc != MAILSMTP_NO_ERROR && s->session->response_code >= 400) {
+        return answer(s, rc, "STARTTLS", r);
+    }
     if (rc != MAILSMTP_NO_ERROR) {
         s->alive = false;
         snprintf(r->text, sizeof r->text, "TLS handshake: %s",
