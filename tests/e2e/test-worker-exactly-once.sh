@@ -50,9 +50,9 @@ for round in $(seq 1 60); do
     "$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >>"$WORK/worker.log" 2>&1 &
     pid=$!
     if [ $round -le 25 ]; then
-        # Random moment: 0.1 to 2 seconds into the run.
-        sleep "$(printf '0.%03d' $((RANDOM % 1000)))"
-        [ $((RANDOM % 2)) = 0 ] && sleep 1
+        # A random moment 0.1 to 0.9 s into the run (each run gets a
+        # little further, so kills land in every phase of the pass).
+        sleep "$(printf '0.%03d' $((RANDOM % 800 + 100)))"
         if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
     fi
     rc=0; wait "$pid" || rc=$?
