@@ -13,7 +13,12 @@
  * SIGHUP reloads the config and the rules (kept as they were when the
  * new ones are wrong); SIGTERM/SIGINT finish the message in hand and
  * exit. The worker is not a libmilter program, so SIGHUP is its own.
- * The pass itself is in w_pass.c.
+ *
+ * The three signals are blocked, never delivered to a handler: a signal
+ * interrupting libetpan's poll/read in the middle of an SMTP transaction
+ * would cut it and leave the message 'uncertain'. They stay pending; the
+ * pass polls them between messages (w_stopping) and the sleep between
+ * passes waits for them (sigtimedwait). The pass itself is in w_pass.c.
  */
 #include "w.h"
 #include "civil.h"
@@ -30,16 +35,31 @@
 #include <time.h>
 #include <unistd.h>
 
-volatile sig_atomic_t w_stop;
-static volatile sig_atomic_t w_reload;
+static bool w_stop, w_reload;
+static sigset_t w_signals;
 
 static void
-on_signal(int sig)
+note_signal(int sig)
 {
     if (sig == SIGHUP)
-        w_reload = 1;
-    else
-        w_stop = 1;
+        w_reload = true;
+    else if (sig == SIGTERM || sig == SIGINT)
+        w_stop = true;
+}
+
+bool
+w_stopping(void)
+{
+    sigset_t pending;
+    if (sigpending(&pending) == 0 &&
+        (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT) ||
+         sigismember(&pending, SIGHUP))) {
+        struct timespec zero = {0, 0};
+        int sig;
+        while ((sig = sigtimedwait(&w_signals, NULL, &zero)) > 0)
+            note_signal(sig);
+    }
+    return w_stop;
 }
 
 static void
@@ -51,26 +71,30 @@ usage(void)
 }
 
 static void
-install_signals(void)
+block_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: a signal must cut the sleep between passes. */
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    sigemptyset(&w_signals);
+    sigaddset(&w_signals, SIGHUP);
+    sigaddset(&w_signals, SIGTERM);
+    sigaddset(&w_signals, SIGINT);
+    sigprocmask(SIG_BLOCK, &w_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Sleeps up to seconds, returning early on a signal. */
+/* Sleeps up to seconds, returning early when a signal comes. */
 static void
 nap(int seconds)
 {
-    struct timespec ts = {seconds, 0};
-    while (!w_stop && !w_reload && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    time_t until = time(NULL) + seconds;
+    while (!w_stopping() && !w_reload) {
+        time_t left = until - time(NULL);
+        if (left <= 0)
+            break;
+        struct timespec ts = {left, 0};
+        int sig = sigtimedwait(&w_signals, NULL, &ts);
+        if (sig > 0)
+            note_signal(sig);
+    }
 }
 
 int
@@ -122,7 +146,7 @@ main(int argc, char **argv)
         w_teardown(&w);
         return 0;
     }
-    install_signals();
+    block_signals();
     if (!once && !fg && daemon(0, 0) < 0)
         msg_fatal(EX_OSERR, "daemon: %s", strerror(errno));
     msg_info("worker: starting, mode %s, database %s, SMTP %s",
@@ -131,11 +155,11 @@ main(int argc, char **argv)
     for (;;) {
         if (w_pass(&w) < 0)
             rc = 1;
-        if (once || w_stop)
+        if (once || w_stopping())
             break;
         nap(w.cfg.worker_interval);
         if (w_reload) {
-            w_reload = 0;
+            w_reload = false;
             struct worker fresh;
             if (w_setup(&fresh, path) == 0) {
                 w_teardown(&w);
@@ -147,7 +171,7 @@ main(int argc, char **argv)
                          "configuration");
             }
         }
-        if (w_stop)
+        if (w_stopping())
             break;
     }
     msg_info("worker: stopping");

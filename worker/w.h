@@ -19,7 +19,6 @@
 #include "token.h"
 #include "planload.h"
 
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,8 +39,9 @@ struct worker {
     struct legal_rates legal; /* RulesDir rate tables (formal notices) */
 };
 
-/* Set by signal handlers, read by the loops. */
-extern volatile sig_atomic_t w_stop;
+/* w_stopping: true once SIGTERM or SIGINT came (polled: the signals are
+ * blocked, see relance-worker.c). The loops ask it between messages. */
+bool w_stopping(void);
 
 /*
  * w_setup loads config file path and everything it names into w

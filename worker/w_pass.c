@@ -157,7 +157,7 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
               "closed=%d", d.ninvoices, p.nmsgs, p.nresumes, p.closed);
     if (!dry && apply_resumes(db, &d, &p) < 0)
         msg_warn("worker: could not resume invoices: %s", sqlite3_errmsg(db));
-    for (size_t i = 0; i < p.nmsgs && !w_stop; i++) {
+    for (size_t i = 0; i < p.nmsgs && !w_stopping(); i++) {
         struct w_msg m;
         if (w_compose_plan(w, &d, &p.msgs[i], sn.today, &m) == 0) {
             if (dry)
@@ -215,7 +215,7 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
     sqlite3_finalize(st);
     for (size_t i = 0; i < n; i++) {
         struct w_msg m;
-        if (!w_stop && w_compose_notice(w, &rows[i].n, today, &m) == 0) {
+        if (!w_stopping() && w_compose_notice(w, &rows[i].n, today, &m) == 0) {
             if (dry)
                 write_eml(w, &m, ++*seq);
             else

@@ -135,7 +135,7 @@ w_send(const struct worker *w, sqlite3 *db, struct outbox *ob,
     struct smtp *s = NULL;
     int sent = 0;
     int64_t last_id = 0;
-    while (!w_stop) {
+    while (!w_stopping()) {
         struct outbox_row *rows;
         size_t n;
         if (outbox_due(ob, clock_now(), !reminders_ok, BATCH, &rows, &n) < 0)
@@ -147,7 +147,7 @@ w_send(const struct worker *w, sqlite3 *db, struct outbox *ob,
             break;
         }
         bool give_up = false;
-        for (size_t i = 0; i < n && !w_stop && !give_up; i++) {
+        for (size_t i = 0; i < n && !w_stopping() && !give_up; i++) {
             last_id = rows[i].id;
             if (s == NULL) {
                 struct smtp_reply r;

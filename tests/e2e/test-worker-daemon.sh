@@ -44,4 +44,33 @@ kill -TERM $WPID
 rc=0; wait $WPID || rc=$?
 assert_eq "$rc" 0 "exit status after SIGTERM"
 grep -q "worker: stopping" "$LOG" || fail "no stop line"
+
+note "SIGTERM during a batch of submissions"
+sed -i '/^NoSuchKey/d; s/^Mode .*/Mode live/' "$RELANCE_CONF"
+python3 - "$WORK" <<'EOP'
+import sys
+w = sys.argv[1]
+with open(w + '/c3.csv', 'w') as c, open(w + '/i3.csv', 'w') as i:
+    c.write('client_id;name;email\n')
+    i.write('number;client_id;issue_date;due_date;amount\n')
+    for k in range(300):
+        c.write('B%03d;Client %d;b%d@b.test\n' % (k, k, k))
+        i.write('B-%03d;B%03d;2026-10-01;2026-11-02;10\n' % (k, k))
+EOP
+$RELANCECTL import clients "$WORK/c3.csv" >/dev/null
+$RELANCECTL import invoices "$WORK/i3.csv" >/dev/null
+: > "$LOG"
+"$RELANCE_BIN/relance-worker" -f -c "$RELANCE_CONF" --now "2026-11-09 10:00" >"$LOG" 2>&1 &
+WPID=$!
+wait_until 60 grep -q "worker: sent msgid=.*client=B" "$LOG"
+kill -TERM $WPID
+rc=0; wait $WPID || rc=$?
+assert_eq "$rc" 0 "exit status after SIGTERM during submissions"
+q() { sqlite3 "$WORK/relance.db" "$1"; }
+assert_eq "$(q "SELECT count(*) FROM messages WHERE state IN ('submitting','uncertain')")" 0 "rows cut in the middle"
+sent=$(q "SELECT count(*) FROM messages WHERE client_id LIKE 'B%' AND state='sent'")
+queued=$(q "SELECT count(*) FROM messages WHERE client_id LIKE 'B%' AND state='queued'")
+note "stopped after $sent of 300 sent, $queued queued"
+[ "$queued" -gt 0 ] || fail "SIGTERM did not stop the batch"
+assert_eq "$((sent + queued))" 300 "sent + queued"
 echo OK
