@@ -81,9 +81,12 @@ $(B)/relance-worker: $(WORKER_SRC:%.c=$(B)/%.o) $(B)/librelance.a
 $(B)/relance-milter: $(MILTER_SRC:%.c=$(B)/%.o) $(B)/librelance.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(PKG_LIBS)
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/librelance.a
+# Unit tests may drive the milter's sessions without an MTA: everything of
+# milter/ but the libmilter callbacks is linked in.
+MILTER_LOGIC_OBJ := $(filter-out $(B)/milter/relance-milter.o,$(MILTER_SRC:%.c=$(B)/%.o))
+$(B)/tests/%: $(B)/tests/unit/%.o $(MILTER_LOGIC_OBJ) $(B)/librelance.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/librelance.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(PKG_LIBS)

@@ -7,6 +7,7 @@
  */
 #include "session.h"
 #include "act.h"
+#include "civil.h"
 #include "classify.h"
 #include "db.h"
 #include "engine.h"
@@ -143,7 +144,7 @@ envelope(struct session *s, struct classify_envelope *env)
     env->mail_from = s->mail_from;
     env->rcpts = (const char *const *)s->rcpts;
     env->nrcpts = s->nrcpts;
-    env->received = 0; /* added to classify.h later: Date header only */
+    env->received = clock_now(); /* relative dates without a Date header */
 }
 
 /* client_rcpt: the first envelope recipient that is a client's address. */
