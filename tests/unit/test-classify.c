@@ -137,6 +137,8 @@ static const struct fixture fixtures[] = {
     {"outgoing-reminder.eml", "outgoing", NULL, "", "", "", "", "",
      "reminder leaving"},
     {"mdn-read-receipt.eml", "report", NULL, "", "", "", "", "", "MDN"},
+    {"arf-abuse-report.eml", "report", NULL, "", "F-2026-0042", "C001", "", "",
+     "ARF"},
     {"staff-manual-contact.eml", "outgoing", NULL, "", "F-2026-0042", "C001",
      "", "", "manual contact"},
     {"bare-body-promise.eml", "unrelated", NULL, "", "", "", "", "", NULL},
@@ -216,6 +218,61 @@ test_fixtures(struct classifier *c, const char *src)
     sbuf_free(&b);
     classify_verdict_free(&v);
     mail_free(&m);
+    classify_session_free(s);
+}
+
+/* ---- invoice numbers as the shipped rules/references find them ---- */
+
+static bool
+any_invoice(void *ctx, const char *number, char *client)
+{
+    strcpy(client, "C001");
+    return true;
+}
+
+struct ref_case {
+    const char *subject, *body, *want; /* want: comma-separated */
+};
+
+static const struct ref_case ref_cases[] = {
+    {"Re: Facture F-2026-0042", "Bonjour", "F-2026-0042"},
+    {"Relance", "Les factures FA2026-042 et FAC-12345 sont payées.",
+     "FA2026-042,FAC-12345"},
+    {"Relance", "Concernant la facture n° 2026-042, voir pièce jointe.",
+     "2026-042"},
+    {"Relance", "facture numéro 42317", "42317"},
+    {"Re: invoice #1234", "", "1234"},
+    {"INV-1234 overdue", "see INV-1234 again", "INV-1234"},
+    {"Relance", "Virement de 1 200,00 € le 15/12/2026 à 10h.", ""},
+    {"Relance", "Appelez le 01 23 45 67 89.", ""},
+};
+
+static void
+test_references(struct classifier *c)
+{
+    struct classify_session *s = classify_session_new(c);
+    struct classify_lookup lk = {NULL, any_invoice, fake_address, NULL};
+    struct classify_verdict v;
+    struct mail m;
+    struct sbuf b = {0};
+    classify_verdict_init(&v);
+    mail_init(&m);
+    for (size_t i = 0; i < N(ref_cases); i++) {
+        const struct ref_case *r = &ref_cases[i];
+        T_CASE(r->body[0] ? r->body : r->subject);
+        mail_reset(&m);
+        mail_add_header(&m, "From", "compta@client-one.fr");
+        mail_add_header(&m, "Subject", r->subject);
+        mail_add_header(&m, "Content-Type", "text/plain; charset=utf-8");
+        mail_end_headers(&m);
+        mail_read_body(&m, r->body, strlen(r->body), 0);
+        classify_message(s, &m, NULL, &lk, &v);
+        join(&b, v.invoices[0], CLASSIFY_NUMBER_MAX, v.ninvoices);
+        T_STREQ(sbuf_cstr(&b), r->want);
+    }
+    sbuf_free(&b);
+    mail_free(&m);
+    classify_verdict_free(&v);
     classify_session_free(s);
 }
 
@@ -393,6 +450,7 @@ main(void)
     if (c) {
         test_fixtures(c, src);
         test_headers_only(c);
+        test_references(c);
         classifier_free(c);
     }
     test_dates();
