@@ -256,7 +256,7 @@ main(int argc, char **argv)
         case 'f': foreground = true; break;
         case 'n': check = true; break;
         case 'V':
-            printf("relance-milter %s (libmilter %d.%d.%d)\n",
+            printf("relance-milter %s (milter API %d.%d.%d)\n",
                    RELANCE_VERSION, SM_LM_VRS_MAJOR(SMFI_VERSION),
                    SM_LM_VRS_MINOR(SMFI_VERSION),
                    SM_LM_VRS_PLVL(SMFI_VERSION));

@@ -5,20 +5,25 @@
 #
 # Source after lib.sh, from tests/e2e/test-milter-*.sh.
 
-# mf_init: private Postfix with the milter attached (smtpd_milters and
-# non_smtpd_milters), config, database, three clients, four invoices,
+# mf_init [CONF LINES...]: private Postfix with the milter attached
+# (smtpd_milters and non_smtpd_milters), then mf_book, then
 # relance-milter started.
 mf_init() {
     MILTER_PORT=$(free_port)
     export MILTER_PORT
     pf_start
+    mf_book "$@"
+    milter_start
+}
+
+# mf_book [CONF LINES...]: config, database, three clients, four invoices.
+mf_book() {
     relance_conf "BusyTimeoutMs 100" "$@"
     $RELANCECTL init >/dev/null || fail "relancectl init"
     printf 'client_id;name;email;account_manager_email\nC1;Client Un;ap@client1.test boss@client1.test;am@fournisseur.test\nC2;Client Deux;pay@client2.test;\nC3;Client Trois;ap@client3.test;\n' > "$WORK/clients.csv"
     printf 'number;client_id;issue_date;due_date;amount\nF-2026-0042;C1;2026-09-01;2026-10-01;1200,00\nF-2026-0043;C1;2026-09-01;2026-10-01;500\nF-2026-0050;C2;2026-09-01;2026-10-01;700\nF-2026-0060;C3;2026-09-01;2026-10-01;900\n' > "$WORK/invoices.csv"
     $RELANCECTL import clients "$WORK/clients.csv" >/dev/null || fail "import clients"
     $RELANCECTL import invoices "$WORK/invoices.csv" >/dev/null || fail "import invoices"
-    milter_start
 }
 
 # mf_reminder INVOICE CLIENT: record a sent reminder for INVOICE with a

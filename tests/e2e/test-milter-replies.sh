@@ -11,6 +11,14 @@
 set -e
 mf_init
 note "postfix 127.0.0.1:$PF_PORT, milter 127.0.0.1:$MILTER_PORT"
+"$RELANCE_BIN/relance-milter" -n -c "$RELANCE_CONF" >/dev/null || fail "-n refuses a good config"
+{ cat "$RELANCE_CONF"; echo "ReplyPauseDay 3"; } > "$WORK/bad.conf"
+set +e
+"$RELANCE_BIN/relance-milter" -n -c "$WORK/bad.conf" 2> "$WORK/check.err"
+rc=$?
+set -e
+assert_eq "$rc" 78 "-n exit status on a bad key"
+grep -q 'bad.conf:[0-9]*: unknown key "ReplyPauseDay"' "$WORK/check.err" || fail "-n message: $(cat "$WORK/check.err")"
 
 T42=$(mf_reminder F-2026-0042 C1)
 T43=$(mf_reminder F-2026-0043 C1)
