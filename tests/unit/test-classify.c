@@ -276,6 +276,62 @@ test_references(struct classifier *c)
     classify_session_free(s);
 }
 
+/* ---- what people say (rules/intents), dated Monday 23 November 2026 ---- */
+
+struct intent_case {
+    const char *text, *intent, *until;
+};
+
+static const struct intent_case intent_cases[] = {
+    {"Je conteste cette facture.", "dispute", ""},
+    {"Nous ne sommes pas d'accord avec le montant.", "dispute", ""},
+    {"Je ne suis pas d'accord.", "dispute", ""},
+    {"Je ne conteste pas la facture.", "other", ""},
+    {"I don't dispute the invoice.", "other", ""},
+    {"Le virement a été effectué hier.", "paid", ""},
+    {"Nous avons bien réglé cette facture le 10/11.", "paid", ""},
+    {"Nous n'avons pas encore payé.", "other", ""},
+    {"We have not paid yet.", "other", ""},
+    {"We paid it last week.", "paid", ""},
+    {"Nous allons payer d'ici vendredi.", "promise", "2026-11-27"},
+    {"Le règlement interviendra fin du mois.", "promise", "2026-11-30"},
+    {"We will pay by 15 December.", "promise", "2026-12-15"},
+    {"I will transfer the money next week.", "promise", "2026-12-04"},
+    {"Paiement prévu le 5, comme d'habitude.", "promise", "2026-12-05"},
+    {"NOUS RÉGLERONS LE 15 DÉCEMBRE.", "promise", "2026-12-15"},
+    {"Nous contestons la facture et nous ne paierons pas.", "dispute", ""},
+    {"Le paiement a été fait ; nous contestons toutefois les frais.", "dispute",
+     ""},
+    {"Merci de m'envoyer votre RIB.", "other", ""},
+};
+
+static void
+test_intents(struct classifier *c)
+{
+    struct classify_session *s = classify_session_new(c);
+    struct classify_verdict v;
+    struct mail m;
+    classify_verdict_init(&v);
+    mail_init(&m);
+    for (size_t i = 0; i < N(intent_cases); i++) {
+        const struct intent_case *ic = &intent_cases[i];
+        T_CASE(ic->text);
+        mail_reset(&m);
+        mail_add_header(&m, "From", "compta@client-one.fr");
+        mail_add_header(&m, "Subject", "Re: Relance");
+        mail_add_header(&m, "Date", "Mon, 23 Nov 2026 10:00:00 +0100");
+        mail_end_headers(&m);
+        mail_read_body(&m, ic->text, strlen(ic->text), 0);
+        classify_message(s, &m, NULL, &lookup, &v);
+        T_STREQ(classify_kind_name(v.kind), "reply");
+        T_STREQ(classify_intent_name(v.intent), ic->intent);
+        T_STREQ(v.until, ic->until);
+    }
+    mail_free(&m);
+    classify_verdict_free(&v);
+    classify_session_free(s);
+}
+
 /* ---- the milter's first look: headers only ---- */
 
 struct hdr_case {
@@ -451,6 +507,7 @@ main(void)
         test_fixtures(c, src);
         test_headers_only(c);
         test_references(c);
+        test_intents(c);
         classifier_free(c);
     }
     test_dates();
