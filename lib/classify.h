@@ -9,26 +9,34 @@
  * classifier_load reading the rules files.
  *
  * Order of the decision, first match wins for `kind`:
- *   1. outgoing   our own token in the message's Message-ID (a reminder
- *                 leaving through the MTA: v->token is set, the caller
- *                 confirms the hand-off); or staff mail from an internal
- *                 domain to a known client (token "", invoices/client of
- *                 the recipient: the caller records manual_contact);
+ *   1. outgoing   our own token in the message's Message-ID: a reminder
+ *                 leaving through the MTA; v->token is set, the caller
+ *                 confirms the hand-off;
  *   2. bounce / delay / report   RFC 3464 DSN (failed vs delayed), free
  *                 text bounces from mailer-daemon/postmaster, MDN and ARF
- *                 reports (`report`); failed_recipients filled;
+ *                 reports (`report`); failed_recipients filled; when the
+ *                 returned message carries our token, v->token and its
+ *                 invoices; client_id from the send or the failed address;
  *   3. autoreply  Auto-Submitted, X-Autoreply, vacation markers,
  *                 "Réponse automatique", "Out of Office" subjects; `until`
- *                 is the return date when the text gives one;
- *   4. invoices   our valid token in In-Reply-To/References, then invoice
- *                 numbers (rules/references) in Subject then new text,
- *                 each confirmed by lookup->invoice_exists; the sender's
- *                 address ties the mail to a client;
- *   5. reply      intent from rules/intents on the new text only:
- *                 dispute > paid > promise > other, negations ignored;
- *                 `until` is the promised date when given.
- *   Otherwise `unrelated` (a mail with no token, no confirmed invoice and
- *   no known client sender).
+ *                 is the return date when the text gives one; invoices and
+ *                 client as in 5 (token, Subject, sender), not the body;
+ *   4. outgoing   staff mail: From an internal domain to a client's
+ *                 address (token "", client of the recipient, invoices of
+ *                 that client found in Subject/new text): the caller
+ *                 records a manual contact;
+ *   5. reply      tied to us by our valid token in In-Reply-To/References,
+ *                 or by invoice numbers (rules/references) in the Subject
+ *                 then the new text confirmed by lookup->invoice_exists
+ *                 and belonging to the sender's client, or by the sender
+ *                 being a client's contact. Intent from rules/intents on
+ *                 the new text only: dispute > paid > promise > other,
+ *                 negations ignored; `until` is the promised date. Numbers
+ *                 of another client's invoices go to `review`.
+ *   Otherwise `unrelated` (no token, no confirmed invoice, sender not a
+ *   client); `review` may still list quoted numbers.
+ * Evidence lines say what was seen at each step, in English, naming the
+ * rules file and line that matched ("intents:41 paid ...").
  *
  * Thread safety: a struct classifier is read-only after classifier_load
  * and shared by all threads. A struct classify_session holds per-thread
