@@ -14,6 +14,7 @@
 #include "spool.h"
 #include "util.h"
 #include "t.h"
+#include "tdb.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -33,22 +34,10 @@ exec_or_die(const char *sql)
     }
 }
 
-/* q1: the first column of the first row as text ("" for NULL/no row),
- * into a static buffer. */
 static const char *
 q1(const char *fmt, const char *arg)
 {
-    static char buf[512];
-    char *sql = sqlite3_mprintf(fmt, arg);
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            snprintf(buf, sizeof buf, "%s", sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    sqlite3_free(sql);
-    return buf;
+    return tdb_value(db, fmt, arg);
 }
 
 static int
@@ -293,6 +282,34 @@ test_handoff(struct act *a)
     T_INTEQ(lk.token_invoices(lk.ctx, "tok-none", numbers, 4, client), -1);
 }
 
+static void
+test_batch(struct act *a)
+{
+    T_CASE("a batch: a bad decision fails alone, the others commit");
+    new_invoice("B-1", "open", NULL);
+    new_invoice("B-2", "open", NULL);
+    struct act_decision d[3];
+    fill(&d[0], &cases[0], "B-1");
+    fill(&d[1], &cases[0], "B-1");
+    d[1].kind = 99;
+    fill(&d[2], &cases[5], "B-2");
+    const struct act_decision *ds[3] = {&d[0], &d[1], &d[2]};
+    struct act_result res[3];
+    int rcs[3];
+    char err[256];
+    T_INTEQ(act_apply_batch(a, &params, ds, NULL, 3, res, rcs, err,
+                            sizeof err), 0);
+    T_INTEQ(rcs[0], ACT_OK);
+    T_INTEQ(rcs[1], ACT_FAILED);
+    T_INTEQ(rcs[2], ACT_OK);
+    T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "B-1"),
+            "paused");
+    T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "B-2"),
+            "disputed");
+    T_INTEQ(res[2].nnotices, 1);
+    T_STREQ(q1("SELECT count(*) FROM events WHERE invoice=%Q", "B-1"), "1");
+}
+
 static const struct {
     const char *name;
     const char *line;
@@ -468,6 +485,7 @@ main(void)
     if (a) {
         test_cases(a);
         test_handoff(a);
+        test_batch(a);
         test_format_parse();
         test_spool(a, path, dir);
         act_free(a);

@@ -16,6 +16,7 @@
 #include "token.h"
 #include "util.h"
 #include "t.h"
+#include "tdb.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -57,15 +58,7 @@ subst(const char *text)
 static const char *
 q1(const char *sql)
 {
-    static char buf[256];
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            snprintf(buf, sizeof buf, "%s", sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    return buf;
+    return tdb_value(db, "%s", sql);
 }
 
 static void
