@@ -9,6 +9,9 @@
 set -u
 CTL="$RELANCE_BIN/relancectl"
 FX="$RELANCE_SRC/tests/fixtures/mail"
+# A folder of our own: run-e2e.sh writes this script's output to $WORK/out.
+WORK=$WORK/classify
+mkdir -p "$WORK"
 DB="$WORK/relance.db"
 cd "$WORK" || exit 1
 cat > relance.conf <<CONF
