@@ -241,7 +241,7 @@ load_invoices(sqlite3 *db, const struct scenario_set *scn,
             " amount_due_cents, currency, payment_link, pdf, status,"
             " paused_until, wait_until, step, step_name FROM invoices"
             " WHERE status NOT IN ('paid', 'disputed')"
-            " ORDER BY client_id, number", -1, &st, NULL) != SQLITE_OK)
+            " ORDER BY client_id", -1, &st, NULL) != SQLITE_OK)
         return -1;
     size_t cap = 0;
     struct walk w = {0, -1};
