@@ -105,7 +105,19 @@ civil_format_iso(int days, char *buf)
 {
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+    if (y < 0 || y > 9999) {
+        snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+        return;
+    }
+    /* Without snprintf: the importer formats two dates per invoice row. */
+    const int v[3] = {y, m, d}, w[3] = {4, 2, 2};
+    char *p = buf;
+    for (int i = 0; i < 3; i++) {
+        for (int k = w[i] - 1, n = v[i]; k >= 0; k--, n /= 10)
+            p[k] = (char)('0' + n % 10);
+        p += w[i];
+        *p++ = i < 2 ? '-' : '\0';
+    }
 }
 
 static bool clock_fixed;
