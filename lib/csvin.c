@@ -180,11 +180,14 @@ on_field(void *data, size_t len, void *arg)
         in->cap_fields = in->cap_fields ? in->cap_fields * 2 : 16;
         in->offs = xrealloc(in->offs, in->cap_fields * sizeof *in->offs);
     }
-    in->offs[in->nfields++] = in->fields.len;
+    size_t start = in->fields.len;
+    in->offs[in->nfields++] = start;
+    sbuf_add(&in->fields, data, len);
+    sbuf_add(&in->fields, "", 1); /* the field's terminating NUL */
     /* A NUL inside the data stays visible to the text check below. */
-    for (size_t i = 0; i < len; i++)
-        sbuf_addc(&in->fields, ((char *)data)[i] ? ((char *)data)[i] : 1);
-    sbuf_addc(&in->fields, '\0');
+    for (char *p = in->fields.s + start, *end = p + len;
+         (p = memchr(p, '\0', (size_t)(end - p))) != NULL;)
+        *p++ = 1;
 }
 
 /* Field i of the current record, trimmed in place. */

@@ -63,20 +63,32 @@ get_amount(struct csvin *in, const struct csvin_row *row, int col,
     return 0;
 }
 
-/* What the invoice looks like: from the file, or from the database. */
+/*
+ * What the invoice looks like: from the file (the strings borrowed from
+ * the row), or from the database (the strings in own, freed by
+ * inv_free).
+ */
 struct inv {
-    char *client, *link, *pdf;
+    const char *client, *link, *pdf;
     char issue[11], due[11], currency[4], status[12];
     int64_t amount, paid; /* paid: what the accounting export says */
     int64_t amount_due, overpaid;
+    char *own[3];
 };
 
 static void
 inv_free(struct inv *v)
 {
-    free(v->client);
-    free(v->link);
-    free(v->pdf);
+    for (int i = 0; i < 3; i++)
+        free(v->own[i]);
+}
+
+/* A copy of the column's text kept in o->own[slot], or NULL. */
+static const char *
+inv_keep(struct inv *o, int slot, sqlite3_stmt *st, int col)
+{
+    const char *t = imp_text(st, col);
+    return t ? (o->own[slot] = xstrdup(t)) : NULL;
 }
 
 /* Due, overpaid and status from amount, what is paid, the old status. */
@@ -134,9 +146,9 @@ parse_invoice(struct csvin *in, const struct csvin_row *row, struct inv *v)
         && !str_has_prefix(val[I_LINK], "http://"))
         csvin_error(in, row, I_LINK, "\"%s\" is not an http(s) address",
                     val[I_LINK]);
-    v->client = xstrdup(val[I_CLIENT]);
-    v->link = val[I_LINK] && *val[I_LINK] ? xstrdup(val[I_LINK]) : NULL;
-    v->pdf = val[I_PDF] && *val[I_PDF] ? xstrdup(val[I_PDF]) : NULL;
+    v->client = val[I_CLIENT];
+    v->link = val[I_LINK] && *val[I_LINK] ? val[I_LINK] : NULL;
+    v->pdf = val[I_PDF] && *val[I_PDF] ? val[I_PDF] : NULL;
     return csvin_nerrors(in) > errs ? -1 : 0;
 }
 
@@ -153,15 +165,15 @@ load_invoice(struct imp *im, const char *number, struct inv *o,
         return 0;
     if (rc != SQLITE_ROW)
         return -1;
-    o->client = xstrdup(imp_text(st, 0));
+    o->client = inv_keep(o, 0, st, 0);
     snprintf(o->issue, sizeof o->issue, "%s", imp_text(st, 1));
     snprintf(o->due, sizeof o->due, "%s", imp_text(st, 2));
     o->amount = sqlite3_column_int64(st, 3);
     o->amount_due = sqlite3_column_int64(st, 4);
     o->overpaid = sqlite3_column_int64(st, 5);
     snprintf(o->currency, sizeof o->currency, "%s", imp_text(st, 6));
-    o->link = imp_text(st, 7) ? xstrdup(imp_text(st, 7)) : NULL;
-    o->pdf = imp_text(st, 8) ? xstrdup(imp_text(st, 8)) : NULL;
+    o->link = inv_keep(o, 1, st, 7);
+    o->pdf = inv_keep(o, 2, st, 8);
     snprintf(o->status, sizeof o->status, "%s", imp_text(st, 9));
     st = imp_stmt(im, S_PAYSUM);
     db_bind_text(st, 1, number);
@@ -177,23 +189,21 @@ load_invoice(struct imp *im, const char *number, struct inv *o,
 static int
 insert_invoice(struct imp *im, const char *number, const struct inv *v)
 {
-    sqlite3_stmt *st = imp_stmt(im, S_INV_INS);
-    db_bind_text(st, 1, number);
-    db_bind_text(st, 2, v->client);
-    db_bind_text(st, 3, v->issue);
-    db_bind_text(st, 4, v->due);
+    sqlite3_stmt *st = im->s[S_INV_INS];
+    imp_bind(st, 1, number);
+    imp_bind(st, 2, v->client);
+    imp_bind(st, 3, v->issue);
+    imp_bind(st, 4, v->due);
     sqlite3_bind_int64(st, 5, v->amount);
     sqlite3_bind_int64(st, 6, v->amount_due);
-    db_bind_text(st, 7, v->currency);
-    db_bind_text(st, 8, v->link);
-    db_bind_text(st, 9, v->pdf);
-    db_bind_text(st, 10, v->status);
-    char today[11];
-    civil_format_iso(im->today, today);
-    db_bind_text(st, 11, v->amount_due == 0 ? today : NULL);
+    imp_bind(st, 7, v->currency);
+    imp_bind(st, 8, v->link);
+    imp_bind(st, 9, v->pdf);
+    imp_bind(st, 10, v->status);
+    imp_bind(st, 11, v->amount_due == 0 ? im->today_iso : NULL);
     sqlite3_bind_int64(st, 12, v->overpaid);
-    db_bind_text(st, 13, im->at);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    imp_bind(st, 13, im->at);
+    if (imp_run(st) != SQLITE_DONE)
         return -1;
     return sqlite3_changes(im->db);
 }
@@ -209,9 +219,9 @@ update_invoice(struct imp *im, struct csvin *in, const struct csvin_row *row,
     if (val[I_PAID] == NULL)
         v->paid = o->paid;
     if (val[I_LINK] == NULL)
-        v->link = o->link ? xstrdup(o->link) : NULL;
+        v->link = o->link;
     if (val[I_PDF] == NULL)
-        v->pdf = o->pdf ? xstrdup(o->pdf) : NULL;
+        v->pdf = o->pdf;
     struct sbuf ch = {0};
     static const char *const names[] = {"issue_date", "due_date", "amount",
                                         "currency", "amount_paid",
@@ -231,8 +241,6 @@ update_invoice(struct imp *im, struct csvin *in, const struct csvin_row *row,
     }
     sbuf_addc(&ch, ']');
     settle(v, payments, o->status);
-    char today[11];
-    civil_format_iso(im->today, today);
     sqlite3_stmt *st = imp_stmt(im, S_INV_UPD);
     db_bind_text(st, 1, val[I_NUMBER]);
     db_bind_text(st, 2, v->issue);
@@ -245,7 +253,7 @@ update_invoice(struct imp *im, struct csvin *in, const struct csvin_row *row,
     db_bind_text(st, 9, v->pdf);
     db_bind_text(st, 10, v->status);
     /* paid_date: kept while paid, today when the import settles it. */
-    db_bind_text(st, 11, today);
+    db_bind_text(st, 11, im->today_iso);
     if (sqlite3_step(st) != SQLITE_DONE ||
         imp_row_event(im, "updated", val[I_NUMBER], o->client, row->line,
                       ch.s) < 0 ||
@@ -260,16 +268,25 @@ update_invoice(struct imp *im, struct csvin *in, const struct csvin_row *row,
     return 0;
 }
 
-/* Checks that the client exists: 0 yes, -1 reported, -2 database error. */
+/*
+ * Checks that the client exists: 0 yes, -1 reported, -2 database error.
+ * A client found once is remembered for the rest of the file (the
+ * import holds the write lock, so it cannot vanish meanwhile).
+ */
 static int
 check_client(struct imp *im, struct csvin *in, const struct csvin_row *row,
              int col)
 {
-    sqlite3_stmt *st = imp_stmt(im, S_CLIENT_EXISTS);
-    db_bind_text(st, 1, row->val[col]);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    const char *id = row->val[col];
+    if (strset_has(im->clients, id))
         return 0;
+    sqlite3_stmt *st = im->s[S_CLIENT_EXISTS];
+    imp_bind(st, 1, id);
+    int rc = imp_run(st);
+    if (rc == SQLITE_ROW) {
+        strset_put(im->clients, id, 1);
+        return 0;
+    }
     if (rc != SQLITE_DONE)
         return imp_db_error(im, in, row) - 1;
     csvin_error(in, row, col, "unknown client_id \"%s\" (import the clients "

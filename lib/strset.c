@@ -89,6 +89,13 @@ grow(struct strset *set)
     set->cap = ncap;
 }
 
+bool
+strset_has(const struct strset *set, const char *key)
+{
+    return find_slot(set->slots, set->cap, set->arena.s, hash_key(key), key)
+               ->off != 0;
+}
+
 int
 strset_put(struct strset *set, const char *key, int value)
 {

@@ -9,6 +9,8 @@
 #ifndef STRSET_H
 #define STRSET_H
 
+#include <stdbool.h>
+
 struct strset;
 
 /* strset_new returns an empty set; free it with strset_free. */
@@ -21,6 +23,9 @@ void strset_free(struct strset *set);
  * the value stored with it.
  */
 int strset_put(struct strset *set, const char *key, int value);
+
+/* strset_has: key is in the set. */
+bool strset_has(const struct strset *set, const char *key);
 
 /* strset_count: how many keys the set holds. */
 unsigned long strset_count(const struct strset *set);

@@ -52,6 +52,15 @@ static const struct {
     {"import amount_paid overpaying writes an overpayment event",
      IMPORT_INVOICES, "", 0, NULL,
      "SELECT count(*) FROM events WHERE kind = 'overpayment'", "1"},
+    {"imported event names the file and line", IMPORT_INVOICES, "", 0, NULL,
+     "SELECT detail FROM events WHERE kind = 'imported' AND invoice = 'F2'",
+     "{\"file\":\"t.csv\",\"line\":3}"},
+    {"import restores foreign keys, CHECKs and cache size", IMPORT_INVOICES,
+     "", 0, NULL,
+     "SELECT (SELECT foreign_keys FROM pragma_foreign_keys) || "
+     "(SELECT ignore_check_constraints FROM pragma_ignore_check_constraints)"
+     " || (SELECT cache_size FROM pragma_cache_size)",
+     "10-2000"},
     {"due before issue", IMPORT_INVOICES,
      HEAD_I "F3;C1;31/03/2026;01/03/2026;10;\n", -1,
      "t.csv:2: column 4 (due_date): due date", "SELECT count(*) FROM invoices",
