@@ -13,12 +13,15 @@ for t in ${E2E_ONLY:-tests/e2e/test-*.sh}; do
     n=$((n + 1))
     tmp=$(mktemp -d /tmp/relance-e2e.XXXXXX)
     chmod 755 "$tmp"
+    # The test owns $tmp/work entirely; its log lives beside it.
+    mkdir -m 755 "$tmp/work"
+    log=$tmp/test.log
     start=$(date +%s)
-    if TMPDIR=$tmp WORK=$tmp bash "$t" > "$tmp/out" 2>&1; then
+    if TMPDIR=$tmp/work WORK=$tmp/work bash "$t" > "$log" 2>&1; then
         echo "PASS $(basename "$t") ($(( $(date +%s) - start ))s)"
         rm -rf "$tmp"
     else
-        echo "FAIL $(basename "$t") (kept $tmp)"; tail -n 60 "$tmp/out" | sed 's/^/    /'
+        echo "FAIL $(basename "$t") (kept $tmp)"; tail -n 60 "$log" | sed 's/^/    /'
         failed=$((failed + 1))
     fi
 done
