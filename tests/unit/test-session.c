@@ -243,6 +243,55 @@ test_body_cap(struct session *s)
     T_INTEQ(session_eoh(s, "QC"), SESSION_ACCEPT);
 }
 
+/* reply_once drives one reply carrying tok_reply through s. */
+static void
+reply_once(struct session *s, const char *qid)
+{
+    struct session_edits ed;
+    const char *body = "Merci, nous regardons.\n";
+    session_mail(s, "ap@client1.test", "smtpd", NULL);
+    session_rcpt(s, "compta@fournisseur.test");
+    feed_headers(s, "From: ap@client1.test\nSubject: Re: Relance\n"
+                    "In-Reply-To: <%T@relance.test>\n");
+    session_eoh(s, qid);
+    session_body(s, body, strlen(body));
+    session_eom(s, qid, &ed);
+}
+
+/*
+ * The database file disappears: the maintenance pass notices, decisions
+ * go to the spool; it comes back: the next passes reopen it and replay
+ * the spool. Polled with a deadline (the retry delay is one second).
+ */
+static void
+test_database_gone(struct session *s, const char *dir)
+{
+    char *dbf = xasprintf("%s/relance.db", dir);
+    char *away = xasprintf("%s/relance.db.away", dir);
+    char *spool = xasprintf("%s/spool", dir);
+    const char *count = "SELECT count(*) FROM events WHERE queue_id = 'QG'";
+    T_CASE("database gone: decisions are spooled");
+    T_INTEQ(rename(dbf, away), 0);
+    engine_maintain();
+    reply_once(s, "QG");
+    size_t len = 0;
+    char *text = read_file(spool, &len);
+    T_CHECK(text && strstr(text, "\tQG\t"), "decision not in the spool");
+    free(text);
+    T_CASE("database back: the spool is replayed");
+    T_INTEQ(rename(away, dbf), 0);
+    time_t deadline = time(NULL) + 10;
+    while (time(NULL) < deadline && strcmp(q1(count), "1") != 0)
+        engine_maintain();
+    T_STREQ(q1(count), "1");
+    text = read_file(spool, &len);
+    T_INTEQ(len, 0);
+    free(text);
+    free(dbf);
+    free(away);
+    free(spool);
+}
+
 int
 main(void)
 {
@@ -261,6 +310,7 @@ main(void)
         struct session *s = session_new();
         run_cases(s);
         test_body_cap(s);
+        test_database_gone(s, dir);
         session_free(s);
         T_CASE("reload builds a new generation");
         T_INTEQ(engine_reload(conf), 0);
