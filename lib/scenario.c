@@ -26,8 +26,8 @@ static const char *const channel_names[] = {"email", "manager", "finance",
 static const char *const tone_names[] = {"courtesy", "first", "firm",
                                          "formal", "collections"};
 static const char *const field_names[] = {
-    "segment",     "amount",        "revenue",   "invoices-paid",
-    "client-age",  "avg-days-late", "late-ratio",
+    "segment",    "amount",        "revenue",    "payment-method",
+    "invoices-paid", "client-age",  "avg-days-late", "late-ratio",
 };
 static const char *const op_names[] = {"is", "is not", "=", "!=",
                                        "<",  "<=",     ">", ">="};
@@ -196,7 +196,8 @@ parse_cond(struct parser *p, char *v, bool exclude)
     if (field < 0)
         return fail(p, p->line,
                     "%s: unknown subject \"%s\" (segment, amount, revenue, "
-                    "invoices-paid, client-age, avg-days-late, late-ratio)",
+                    "payment-method, invoices-paid, client-age, "
+                    "avg-days-late, late-ratio)",
                     exclude ? "exclude" : "match", w ? w : "");
     s->conds = xrealloc(s->conds, (s->nconds + 1) * sizeof *s->conds);
     struct scenario_cond *c = &s->conds[s->nconds++];
@@ -213,20 +214,21 @@ parse_cond(struct parser *p, char *v, bool exclude)
         next_word(&v);
         o = SCN_OP_IS_NOT;
     }
-    if (field == SCN_FIELD_SEGMENT) {
+    if (field == SCN_FIELD_SEGMENT || field == SCN_FIELD_PAYMENT) {
+        const char *f = field_names[field];
         if (o == SCN_OP_EQ)
             o = SCN_OP_IS;
         else if (o == SCN_OP_NE)
             o = SCN_OP_IS_NOT;
         if (o != SCN_OP_IS && o != SCN_OP_IS_NOT)
             return fail(p, p->line,
-                        "segment: use `is NAME...` or `is not NAME...`");
+                        "%s: use `is NAME...` or `is not NAME...`", f);
         while ((w = next_word(&v))) {
             c->words = xrealloc(c->words, (c->nwords + 1) * sizeof *c->words);
             c->words[c->nwords++] = str_lower(xstrdup(w));
         }
         if (c->nwords == 0)
-            return fail(p, p->line, "segment: name at least one segment");
+            return fail(p, p->line, "%s: name at least one value", f);
         c->op = o;
         return 0;
     }
@@ -543,6 +545,19 @@ scenario_find(const struct scenario_set *set, const char *name)
     return NULL;
 }
 
+const char *
+scenario_field_name(int field)
+{
+    return field >= 0 && (size_t)field < NELEM(field_names)
+               ? field_names[field] : "?";
+}
+
+const char *
+scenario_op_name(int op)
+{
+    return op >= 0 && (size_t)op < NELEM(op_names) ? op_names[op] : "?";
+}
+
 const struct scenario_step *
 scenario_step_find(const struct scenario *s, const char *name)
 {
@@ -570,6 +585,12 @@ scenario_cond_holds(const struct scenario_cond *c,
         bool in = false;
         for (size_t i = 0; p->segment && i < c->nwords; i++)
             in |= strcasecmp(p->segment, c->words[i]) == 0;
+        return c->op == SCN_OP_IS ? in : !in;
+    }
+    case SCN_FIELD_PAYMENT: {
+        bool in = false;
+        for (size_t i = 0; p->payment_method && i < c->nwords; i++)
+            in |= strcasecmp(p->payment_method, c->words[i]) == 0;
         return c->op == SCN_OP_IS ? in : !in;
     }
     case SCN_FIELD_AMOUNT:

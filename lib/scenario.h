@@ -94,6 +94,7 @@ enum scn_field {
     SCN_FIELD_SEGMENT,       /* words: is / is not */
     SCN_FIELD_AMOUNT,        /* invoice amount incl. tax, currency units */
     SCN_FIELD_REVENUE,       /* client's annual revenue, currency units */
+    SCN_FIELD_PAYMENT,       /* invoice's payment method: is / is not */
     SCN_FIELD_INVOICES_PAID, /* invoices the client has paid (history) */
     SCN_FIELD_CLIENT_AGE,    /* days since the client's first invoice */
     SCN_FIELD_AVG_DAYS_LATE, /* mean days late over paid invoices */
@@ -105,9 +106,9 @@ enum scn_op { SCN_OP_IS, SCN_OP_IS_NOT, SCN_OP_EQ, SCN_OP_NE, SCN_OP_LT,
 
 struct scenario_cond {
     int field;        /* enum scn_field */
-    int op;           /* enum scn_op; IS/IS_NOT for segment only */
+    int op;           /* enum scn_op; IS/IS_NOT for words only */
     int64_t value;    /* numbers; amounts and revenue in cents */
-    char **words;     /* segment names (lowercased), nwords of them */
+    char **words;     /* segment or payment-method names (lowercased) */
     size_t nwords;
     bool exclude;     /* from an `exclude` line */
     int line;
@@ -144,6 +145,8 @@ struct scenario_profile {
     int client_age_days;      /* -1 unknown */
     int avg_days_late;        /* -1 unknown (e.g. nothing paid yet) */
     int late_ratio_pct;       /* 0..100; -1 unknown */
+    const char *payment_method; /* invoice's, e.g. "direct-debit"; NULL or
+                                   "" = none (only `is not` holds) */
 };
 
 /*
@@ -190,6 +193,12 @@ const struct scenario *scenario_choose(const struct scenario_set *set,
 /* scenario_cond_holds: one condition against a profile (tests, -v logs). */
 bool scenario_cond_holds(const struct scenario_cond *c,
                          const struct scenario_profile *p);
+
+/* scenario_field_name: the subject as written ("avg-days-late"). */
+const char *scenario_field_name(int field);
+
+/* scenario_op_name: the operator as written ("is not", ">="). */
+const char *scenario_op_name(int op);
 
 /* scenario_step_find: the step of s named name, or NULL. */
 const struct scenario_step *scenario_step_find(const struct scenario *s,

@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct scenario_set set = {0};
         if (scenario_parse(&set, "f.scn", text, err, sizeof err) == 0 &&
             scenario_check(&set, err, sizeof err) == 0) {
-            struct scenario_profile p = {"x", 100, -1, 2, 10, 3, 50};
+            struct scenario_profile p = {"x", 100, -1, 2, 10, 3, 50, NULL};
             (void)scenario_choose(&set, &p);
         }
         scenario_set_free(&set);

@@ -95,6 +95,10 @@ static const struct {
      "t.scn:2: segment: use `is NAME...`"},
     {"segment without name", "scenario x\nexclude segment is not\n",
      "t.scn:2: segment: name at least one"},
+    {"payment method", "scenario x\nmatch payment-method is direct-debit sepa\n",
+     NULL},
+    {"payment method with <", "scenario x\nmatch payment-method < b\n",
+     "t.scn:2: payment-method: use `is NAME...`"},
     {"number with is", "scenario x\nmatch amount is 10\n",
      "t.scn:2: amount: operator \"is\""},
     {"bad amount", "scenario x\nmatch amount >= lots\n",
@@ -135,22 +139,22 @@ static const struct {
     struct scenario_profile p;
     const char *want;
 } choose_cases[] = {
-    {"nothing special", {"smb", 50000, -1, 10, 900, 2, 10}, "default"},
-    {"intragroup sends nothing", {"Intragroup", 50000, -1, 10, 900, 2, 10},
+    {"nothing special", {"smb", 50000, -1, 10, 900, 2, 10, NULL}, "default"},
+    {"intragroup sends nothing", {"Intragroup", 50000, -1, 10, 900, 2, 10, NULL},
      "none"},
-    {"key account", {"key-account", 50000, -1, 10, 900, 2, 10}, "key"},
+    {"key account", {"key-account", 50000, -1, 10, 900, 2, 10, NULL}, "key"},
     {"key account beats big by load order",
-     {"key-account", 2000000, -1, 10, 900, 2, 10}, "key"},
-    {"big invoice", {"smb", 1000000, -1, 10, 900, 2, 10}, "big"},
-    {"big invoice just below", {"smb", 999999, -1, 10, 900, 2, 10}, "default"},
-    {"big but public is excluded", {"public", 1000000, -1, 10, 900, 2, 10},
+     {"key-account", 2000000, -1, 10, 900, 2, 10, NULL}, "key"},
+    {"big invoice", {"smb", 1000000, -1, 10, 900, 2, 10, NULL}, "big"},
+    {"big invoice just below", {"smb", 999999, -1, 10, 900, 2, 10, NULL}, "default"},
+    {"big but public is excluded", {"public", 1000000, -1, 10, 900, 2, 10, NULL},
      "default"},
-    {"chronic late payer", {NULL, 50000, -1, 10, 900, 20, 60}, "late"},
-    {"late on average but rarely", {NULL, 50000, -1, 10, 900, 20, 40},
+    {"chronic late payer", {NULL, 50000, -1, 10, 900, 20, 60, NULL}, "late"},
+    {"late on average but rarely", {NULL, 50000, -1, 10, 900, 20, 40, NULL},
      "default"},
-    {"late payer who is also new", {NULL, 50000, -1, 2, 30, 20, 100}, "late"},
-    {"new client", {NULL, 50000, -1, 0, 30, -1, -1}, "new"},
-    {"unknown history matches nothing", {NULL, 50000, -1, -1, -1, -1, -1},
+    {"late payer who is also new", {NULL, 50000, -1, 2, 30, 20, 100, NULL}, "late"},
+    {"new client", {NULL, 50000, -1, 0, 30, -1, -1, NULL}, "new"},
+    {"unknown history matches nothing", {NULL, 50000, -1, -1, -1, -1, -1, NULL},
      "default"},
 };
 
@@ -263,18 +267,18 @@ main(void)
         const char *want;
         int first_offset; /* offset of the step named "first" */
     } shipped_cases[] = {
-        {"ordinary client", {"pme", 100000, -1, 5, 400, 5, 30}, "default", 3},
-        {"key account", {"grands-comptes", 100000, -1, 40, 900, 20, 60},
+        {"ordinary client", {"pme", 100000, -1, 5, 400, 5, 30, NULL}, "default", 3},
+        {"key account", {"grands-comptes", 100000, -1, 40, 900, 20, 60, NULL},
          "key-account", 3},
-        {"chronic late payer", {"pme", 100000, -1, 8, 900, 22, 75},
+        {"chronic late payer", {"pme", 100000, -1, 8, 900, 22, 75, NULL},
          "late-payer", 1},
-        {"new client", {"pme", 100000, -1, 1, 40, -1, -1}, "new-client", 3},
+        {"new client", {"pme", 100000, -1, 1, 40, -1, -1, NULL}, "new-client", 3},
         {"new client paying late is a late payer",
-         {NULL, 100000, -1, 2, 60, 30, 100}, "late-payer", 1},
-        {"loyal historic client", {"pme", 100000, -1, 48, 2000, 2, 10},
+         {NULL, 100000, -1, 2, 60, 30, 100, NULL}, "late-payer", 1},
+        {"loyal historic client", {"pme", 100000, -1, 48, 2000, 2, 10, NULL},
          "loyal", 7},
         {"many invoices but often late is not loyal",
-         {"pme", 100000, -1, 48, 2000, 6, 40}, "default", 3},
+         {"pme", 100000, -1, 48, 2000, 6, 40, NULL}, "default", 3},
     };
     for (size_t i = 0; i < sizeof shipped_cases / sizeof shipped_cases[0];
          i++) {
