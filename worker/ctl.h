@@ -51,5 +51,9 @@ int ctl_resolve(struct ctl *ctl, int argc, char **argv);
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 int ctl_dossier(struct ctl *ctl, int argc, char **argv);
 int ctl_classify(struct ctl *ctl, int argc, char **argv);
+int ctl_scenario(struct ctl *ctl, int argc, char **argv);
+int ctl_tasks(struct ctl *ctl, int argc, char **argv);
+int ctl_task(struct ctl *ctl, int argc, char **argv);
+int ctl_approve(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -32,6 +32,10 @@ static const struct command commands[] = {
     {"report", ctl_report, true, "report aging|dso|steps [--json|--csv]"},
     {"dossier", ctl_dossier, true, "everything about an invoice, for a lawyer"},
     {"classify", ctl_classify, false, "classify [--json] FILE...: what the milter decides, and why"},
+    {"scenario", ctl_scenario, true, "scenario NUMBER: which scenario applies, and why"},
+    {"tasks", ctl_tasks, true, "tasks [--all] [--json]: calls and other to-dos"},
+    {"task", ctl_task, true, "task done ID --note TEXT"},
+    {"approve", ctl_approve, true, "approve NUMBER: release steps waiting for approval"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
