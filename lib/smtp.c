@@ -12,9 +12,12 @@
 #include "util.h"
 
 #include <libetpan/libetpan.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct smtp {
     mailsmtp *session;
@@ -151,6 +154,12 @@ smtp_open(const struct smtp_conf *c, struct smtp_reply *r)
     free(host);
     if (answer(s, rc, what, r) != SMTP_OK)
         goto fail;
+    /* Commands are written whole and answered one at a time: Nagle's
+     * delay would only hold back the last segment of each message. */
+    int one = 1, fd = mailstream_low_get_fd(mailstream_get_low(
+                         s->session->stream));
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (hello(s, r) != SMTP_OK || start_tls(s, c->tls, r) != SMTP_OK)
         goto fail;
     if (c->user && c->user[0]) {
