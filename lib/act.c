@@ -8,88 +8,13 @@
 #include "act.h"
 #include "civil.h"
 #include "classify.h"
-#include "lookup.h"
+#include "actdb.h"
+#include "noticetext.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum {
-    S_APPLIED_GET,
-    S_APPLIED_PUT,
-    S_INVOICE_GET,
-    S_INVOICE_STATUS,
-    S_INVOICE_WAIT,
-    S_EVENT,
-    S_NOTICE,
-    S_UNDELIVERABLE,
-    S_HANDOFF,
-    S_SAVEPOINT,
-    S_RELEASE,
-    S_ROLLBACK_TO,
-    S_COUNT
-};
-
-static const char *const sql[S_COUNT] = {
-    [S_APPLIED_GET] = "SELECT 1 FROM spool_applied WHERE digest = ?1",
-    [S_APPLIED_PUT] =
-        "INSERT INTO spool_applied (digest, applied_at) VALUES (?1, ?2)",
-    [S_INVOICE_GET] =
-        "SELECT i.client_id, i.status, i.paused_until, i.wait_until, c.name "
-        "FROM invoices i JOIN clients c ON c.id = i.client_id "
-        "WHERE i.number = ?1",
-    [S_INVOICE_STATUS] =
-        "UPDATE invoices SET status = ?2, paused_until = ?3, "
-        "status_reason = ?4 WHERE number = ?1 AND status <> 'paid'",
-    [S_INVOICE_WAIT] =
-        "UPDATE invoices SET wait_until = ?2 WHERE number = ?1",
-    [S_EVENT] =
-        "INSERT INTO events (at, kind, invoice, client_id, message_id, "
-        "queue_id, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'milter', "
-        "?7)",
-    [S_NOTICE] =
-        "INSERT INTO notices (created_at, kind, audience, invoice, client_id, "
-        "subject, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [S_UNDELIVERABLE] =
-        "UPDATE client_emails SET undeliverable_at = ?2, "
-        "undeliverable_reason = ?3 WHERE address = ?1 "
-        "AND undeliverable_at IS NULL",
-    [S_HANDOFF] =
-        "UPDATE messages SET handed_off_at = ?2, handed_off_queue_id = ?3 "
-        "WHERE token = ?1 AND handed_off_at IS NULL",
-    [S_SAVEPOINT] = "SAVEPOINT act",
-    [S_RELEASE] = "RELEASE act",
-    [S_ROLLBACK_TO] = "ROLLBACK TO act",
-};
-
-struct act {
-    sqlite3 *db;
-    sqlite3_stmt *st[S_COUNT];
-    struct lookup_db ldb;        /* the classifier's lookups, shared */
-    struct classify_lookup lk;
-};
-
-/* One invoice as read inside the transaction. */
-struct inv {
-    char number[ACT_NUMBER_LEN];
-    char client_id[ACT_ID_LEN];
-    char client_name[128];
-    char status[16];
-    char paused_until[11];
-    char wait_until[11];
-    bool trusted;
-};
-
-/* The state of one act_apply call. */
-struct run {
-    struct act *a;
-    const struct act_params *p;
-    const struct act_decision *d;
-    struct act_result *res;
-    int today;
-    int rc;                   /* first SQLite error, or SQLITE_OK */
-};
 
 static const char *const kind_names[ACT_NKINDS] = {
     "reply", "autoreply", "bounce", "delay", "report", "manual", "handoff",
@@ -143,17 +68,7 @@ struct act *
 act_new(sqlite3 *db, char *err, size_t errlen)
 {
     struct act *a = xcalloc(1, sizeof *a);
-    a->db = db;
-    for (int i = 0; i < S_COUNT; i++) {
-        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &a->st[i], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "act: cannot prepare statement %d: %s", i,
-                     sqlite3_errmsg(db));
-            act_free(a);
-            return NULL;
-        }
-    }
-    if (lookup_db_init(&a->ldb, db, &a->lk, err, errlen) < 0) {
+    if (actdb_prepare(a, db, err, errlen) < 0) {
         act_free(a);
         return NULL;
     }
@@ -165,152 +80,12 @@ act_free(struct act *a)
 {
     if (a == NULL)
         return;
-    for (int i = 0; i < S_COUNT; i++)
-        sqlite3_finalize(a->st[i]);
-    lookup_db_free(&a->ldb);
+    actdb_finalize(a);
     free(a);
 }
 
-/* stmt returns statement i reset and unbound, ready for binding. */
-static sqlite3_stmt *
-stmt(struct run *r, int i)
-{
-    sqlite3_stmt *st = r->a->st[i];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return st;
-}
-
 static void
-bind(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s == NULL || *s == '\0')
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
-/* step runs st to completion-or-row and records the first error. */
-static int
-step(struct run *r, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE && r->rc == SQLITE_OK)
-        r->rc = rc;
-    return rc;
-}
-
-static void
-col(sqlite3_stmt *st, int i, char *dst, size_t n)
-{
-    act_copy(dst, n, (const char *)sqlite3_column_text(st, i));
-}
-
-static void
-event(struct run *r, const char *kind, const char *invoice,
-      const char *client_id, const char *detail)
-{
-    sqlite3_stmt *st = stmt(r, S_EVENT);
-    bind(st, 1, r->d->at);
-    bind(st, 2, kind);
-    bind(st, 3, invoice);
-    bind(st, 4, client_id);
-    bind(st, 5, r->d->message_id);
-    bind(st, 6, r->d->queue_id);
-    bind(st, 7, detail);
-    step(r, st);
-}
-
-static void
-notice(struct run *r, const char *kind, const char *audience,
-       const char *invoice, const char *client_id, const char *subject,
-       const char *text)
-{
-    sqlite3_stmt *st = stmt(r, S_NOTICE);
-    bind(st, 1, r->d->at);
-    bind(st, 2, kind);
-    bind(st, 3, audience);
-    bind(st, 4, invoice);
-    bind(st, 5, client_id);
-    bind(st, 6, subject);
-    bind(st, 7, text);
-    if (step(r, st) == SQLITE_DONE && r->res)
-        r->res->nnotices++;
-}
-
-/* client_of_addr: the client using addr (lookup.h: exact address, else a
- * domain only one client uses). "" if none. */
-static void
-client_of_addr(struct run *r, const char *addr, char *out, size_t n)
-{
-    char id[CLASSIFY_ID_MAX] = "";
-    *out = '\0';
-    if (*addr && r->a->lk.client_of_address(r->a->lk.ctx, addr, id))
-        act_copy(out, n, id);
-}
-
-static bool
-load_invoice(struct run *r, const char *number, struct inv *iv)
-{
-    memset(iv, 0, sizeof *iv);
-    sqlite3_stmt *st = stmt(r, S_INVOICE_GET);
-    bind(st, 1, number);
-    if (step(r, st) != SQLITE_ROW)
-        return false;
-    act_copy(iv->number, sizeof iv->number, number);
-    col(st, 0, iv->client_id, sizeof iv->client_id);
-    col(st, 1, iv->status, sizeof iv->status);
-    col(st, 2, iv->paused_until, sizeof iv->paused_until);
-    col(st, 3, iv->wait_until, sizeof iv->wait_until);
-    col(st, 4, iv->client_name, sizeof iv->client_name);
-    return true;
-}
-
-/* later_date: the later of an existing YYYY-MM-DD (may be "") and day. */
-static int
-later_date(const char *existing, int day)
-{
-    int e;
-    if (existing && civil_parse_iso(existing, &e) == 0 && e > day)
-        return e;
-    return day;
-}
-
-static void
-set_status(struct run *r, struct inv *iv, const char *status, int until,
-           const char *reason)
-{
-    char buf[11] = "";
-    if (until >= 0)
-        civil_format_iso(until, buf);
-    sqlite3_stmt *st = stmt(r, S_INVOICE_STATUS);
-    bind(st, 1, iv->number);
-    bind(st, 2, status);
-    bind(st, 3, buf);
-    bind(st, 4, reason);
-    step(r, st);
-    act_copy(iv->status, sizeof iv->status, status);
-    act_copy(iv->paused_until, sizeof iv->paused_until, buf);
-    if (r->res)
-        act_copy(r->res->until, sizeof r->res->until, buf);
-}
-
-static void
-set_wait(struct run *r, struct inv *iv, int until)
-{
-    int day = later_date(iv->wait_until, until);
-    char buf[11];
-    civil_format_iso(day, buf);
-    sqlite3_stmt *st = stmt(r, S_INVOICE_WAIT);
-    bind(st, 1, iv->number);
-    bind(st, 2, buf);
-    step(r, st);
-    if (r->res)
-        act_copy(r->res->until, sizeof r->res->until, buf);
-}
-
-static void
-detail_text(struct run *r, struct sbuf *b, const struct inv *iv)
+detail_text(struct act_run *r, struct sbuf *b, const struct act_inv *iv)
 {
     const struct act_decision *d = r->d;
     sbuf_addf(b, "kind=%s", act_kind_name(d->kind));
@@ -329,14 +104,14 @@ detail_text(struct run *r, struct sbuf *b, const struct inv *iv)
 /* The pause of a plain reply or a paid claim: ReplyPauseDays business
  * days after the day the mail was seen. */
 static int
-reply_pause(struct run *r)
+reply_pause(struct act_run *r)
 {
     return calendar_add_business_days(r->p->cal, r->today,
                                       r->p->reply_pause_days);
 }
 
 static int
-promise_until(struct run *r)
+promise_until(struct act_run *r)
 {
     int day;
     if (civil_parse_iso(r->d->until, &day) == 0 && day >= r->today)
@@ -345,47 +120,32 @@ promise_until(struct run *r)
 }
 
 static void
-notify_reply(struct run *r, const struct inv *iv)
+notify_reply(struct act_run *r, const struct act_inv *iv)
 {
     const struct act_decision *d = r->d;
+    bool dispute = d->intent == ACT_INTENT_DISPUTE;
+    struct notice_facts f = {
+        .invoice = iv->number,
+        .client_id = iv->client_id,
+        .client_name = iv->client_name,
+        .sender = d->sender,
+        .until = iv->paused_until,
+        .address = "",
+        .evidence = d->evidence,
+    };
     char *subject, *text;
-    const char *kind, *audience;
-    if (d->intent == ACT_INTENT_DISPUTE) {
-        kind = "dispute";
-        audience = "both";
-        subject = xasprintf("Litige sur la facture %s / Invoice %s disputed",
-                            iv->number, iv->number);
-        text = xasprintf(
-            "%s (%s) conteste la facture %s (message de %s). Les relances "
-            "sont arrêtées jusqu'à `relancectl resolve %s`.\n\n"
-            "%s (%s) disputes invoice %s (mail from %s). Reminders are "
-            "stopped until `relancectl resolve %s`.\n\nExtrait / Excerpt: %s\n",
-            iv->client_name, iv->client_id, iv->number, d->sender, iv->number,
-            iv->client_name, iv->client_id, iv->number, d->sender, iv->number,
-            d->evidence);
-    } else {
-        kind = "paid_claim";
-        audience = "finance";
-        subject = xasprintf("Paiement annoncé : facture %s / Payment claimed: "
-                            "invoice %s", iv->number, iv->number);
-        text = xasprintf(
-            "%s (%s) dit avoir payé la facture %s (message de %s). À vérifier "
-            "sur le relevé ; relances suspendues jusqu'au %s.\n\n"
-            "%s (%s) says invoice %s is paid (mail from %s). Please check the "
-            "bank statement; reminders paused until %s.\n\nExtrait / Excerpt: "
-            "%s\n",
-            iv->client_name, iv->client_id, iv->number, d->sender,
-            iv->paused_until, iv->client_name, iv->client_id, iv->number,
-            d->sender, iv->paused_until, d->evidence);
-    }
-    notice(r, kind, audience, iv->number, iv->client_id, subject, text);
+    notice_text(dispute ? NOTICE_DISPUTE : NOTICE_PAID_CLAIM, &f, &subject,
+                &text);
+    actdb_notice(r, dispute ? "dispute" : "paid_claim",
+                 dispute ? "both" : "finance", iv->number, iv->client_id,
+                 subject, text);
     free(subject);
     free(text);
 }
 
 /* A human reply about one trusted invoice. */
 static void
-apply_reply(struct run *r, struct inv *iv)
+apply_reply(struct act_run *r, struct act_inv *iv)
 {
     bool paid = strcmp(iv->status, "paid") == 0;
     bool disputed = strcmp(iv->status, "disputed") == 0;
@@ -393,20 +153,21 @@ apply_reply(struct run *r, struct inv *iv)
     switch (r->d->intent) {
     case ACT_INTENT_DISPUTE:
         if (!paid && !disputed)
-            set_status(r, iv, "disputed", -1, "dispute");
+            actdb_set_status(r, iv, "disputed", -1, "dispute");
         if (!paid)
             notify_reply(r, iv);
         break;
     case ACT_INTENT_PROMISE:
         if (movable && strcmp(iv->status, "hold") != 0)
-            set_status(r, iv, "promised", promise_until(r), "promise");
+            actdb_set_status(r, iv, "promised", promise_until(r), "promise");
         break;
     case ACT_INTENT_PAID:
         if (movable && strcmp(iv->status, "hold") != 0)
-            set_status(r, iv, strcmp(iv->status, "promised") == 0 ? "promised"
-                                                                  : "paused",
-                       later_date(iv->paused_until, reply_pause(r)),
-                       "paid_claim");
+            actdb_set_status(r, iv,
+                             strcmp(iv->status, "promised") == 0 ? "promised"
+                                                                 : "paused",
+                             actdb_later_date(iv->paused_until, reply_pause(r)),
+                             "paid_claim");
         if (!paid)
             notify_reply(r, iv);
         break;
@@ -415,9 +176,10 @@ apply_reply(struct run *r, struct inv *iv)
         if (strcmp(iv->status, "open") == 0 ||
             strcmp(iv->status, "paused") == 0 ||
             strcmp(iv->status, "promised") == 0)
-            set_status(r, iv, strcmp(iv->status, "promised") == 0 ? "promised"
-                                                                  : "paused",
-                       later_date(iv->paused_until, reply_pause(r)), "reply");
+            actdb_set_status(
+                r, iv,
+                strcmp(iv->status, "promised") == 0 ? "promised" : "paused",
+                actdb_later_date(iv->paused_until, reply_pause(r)), "reply");
         break;
     }
 }
@@ -428,35 +190,46 @@ event_kind(const struct act_decision *d)
     switch (d->kind) {
     case ACT_REPLY:
         switch (d->intent) {
-        case ACT_INTENT_DISPUTE: return "dispute";
-        case ACT_INTENT_PROMISE: return "promise";
-        case ACT_INTENT_PAID: return "paid_claim";
-        default: return "reply";
+        case ACT_INTENT_DISPUTE:
+            return "dispute";
+        case ACT_INTENT_PROMISE:
+            return "promise";
+        case ACT_INTENT_PAID:
+            return "paid_claim";
+        default:
+            return "reply";
         }
-    case ACT_AUTOREPLY: return "autoreply";
-    case ACT_BOUNCE: return "bounce";
-    case ACT_DELAY: return "delay";
-    case ACT_REPORT: return "report";
-    case ACT_MANUAL: return "manual_contact";
-    default: return NULL;
+    case ACT_AUTOREPLY:
+        return "autoreply";
+    case ACT_BOUNCE:
+        return "bounce";
+    case ACT_DELAY:
+        return "delay";
+    case ACT_REPORT:
+        return "report";
+    case ACT_MANUAL:
+        return "manual_contact";
+    default:
+        return NULL;
     }
 }
 
 /* act_on_invoice: the event and the state change for one invoice. */
 static void
-act_on_invoice(struct run *r, struct inv *iv)
+act_on_invoice(struct act_run *r, struct act_inv *iv)
 {
     const struct act_decision *d = r->d;
     struct sbuf detail = {0};
     detail_text(r, &detail, iv);
     if (!iv->trusted) {
-        event(r, "review", iv->number, iv->client_id, sbuf_cstr(&detail));
+        actdb_event(r, "review", iv->number, iv->client_id, sbuf_cstr(&detail));
         if (r->res)
             r->res->nreview++;
         sbuf_free(&detail);
         return;
     }
-    event(r, event_kind(d), iv->number, iv->client_id, sbuf_cstr(&detail));
+    actdb_event(r, event_kind(d), iv->number, iv->client_id,
+                sbuf_cstr(&detail));
     sbuf_free(&detail);
     bool paid = strcmp(iv->status, "paid") == 0;
     int day;
@@ -466,11 +239,11 @@ act_on_invoice(struct run *r, struct inv *iv)
         break;
     case ACT_AUTOREPLY:
         if (!paid && civil_parse_iso(d->until, &day) == 0 && day > r->today)
-            set_wait(r, iv, day);
+            actdb_set_wait(r, iv, day);
         break;
     case ACT_MANUAL:
         if (!paid)
-            set_wait(r, iv, r->today + r->p->manual_contact_hold_days);
+            actdb_set_wait(r, iv, r->today + r->p->manual_contact_hold_days);
         break;
     default:
         break;
@@ -481,31 +254,31 @@ act_on_invoice(struct run *r, struct inv *iv)
 }
 
 static void
-apply_bounce(struct run *r, const char *client_id)
+apply_bounce(struct act_run *r, const char *client_id)
 {
     const struct act_decision *d = r->d;
     for (int i = 0; i < d->naddrs; i++) {
-        sqlite3_stmt *st = stmt(r, S_UNDELIVERABLE);
-        bind(st, 1, d->addrs[i]);
-        bind(st, 2, d->at);
-        bind(st, 3, *d->evidence ? d->evidence : "permanent bounce");
-        if (step(r, st) != SQLITE_DONE ||
-            sqlite3_changes(r->a->db) == 0)
+        sqlite3_stmt *st = actdb_stmt(r, ACTDB_UNDELIVERABLE);
+        actdb_bind(st, 1, d->addrs[i]);
+        actdb_bind(st, 2, d->at);
+        actdb_bind(st, 3, *d->evidence ? d->evidence : "permanent bounce");
+        if (actdb_step(r, st) != SQLITE_DONE || sqlite3_changes(r->a->db) == 0)
             continue;
         char owner[ACT_ID_LEN];
-        client_of_addr(r, d->addrs[i], owner, sizeof owner);
-        char *subject = xasprintf("Adresse en échec : %s / Undeliverable "
-                                  "address: %s", d->addrs[i], d->addrs[i]);
-        char *text = xasprintf(
-            "Un message à %s (client %s) est revenu en échec définitif ; "
-            "l'adresse est marquée non distribuable. Merci de trouver une "
-            "autre adresse.\n\nA message to %s (client %s) bounced "
-            "permanently; the address is marked undeliverable. Please find "
-            "another address.\n\nMotif / Reason: %s\n",
-            d->addrs[i], *owner ? owner : "?", d->addrs[i],
-            *owner ? owner : "?", *d->evidence ? d->evidence : "-");
-        notice(r, "bounce", "finance", NULL, *owner ? owner : client_id,
-               subject, text);
+        actdb_client_of_addr(r, d->addrs[i], owner, sizeof owner);
+        struct notice_facts f = {
+            .invoice = "",
+            .client_id = owner,
+            .client_name = "",
+            .sender = d->sender,
+            .until = "",
+            .address = d->addrs[i],
+            .evidence = d->evidence,
+        };
+        char *subject, *text;
+        notice_text(NOTICE_BOUNCE, &f, &subject, &text);
+        actdb_notice(r, "bounce", "finance", NULL, *owner ? owner : client_id,
+                     subject, text);
         free(subject);
         free(text);
     }
@@ -514,7 +287,7 @@ apply_bounce(struct run *r, const char *client_id)
 /* collect_invoices: trusted ones through the token, then the numbers the
  * mail named, deduplicated. */
 static int
-collect_invoices(struct run *r, struct inv *out, const char *client_id)
+collect_invoices(struct act_run *r, struct act_inv *out, const char *client_id)
 {
     const struct act_decision *d = r->d;
     int n = 0;
@@ -524,7 +297,7 @@ collect_invoices(struct run *r, struct inv *out, const char *client_id)
         int k = r->a->lk.token_invoices(r->a->lk.ctx, d->token, numbers,
                                         ACT_MAX_INVOICES, owner);
         for (int i = 0; i < k; i++)
-            if (load_invoice(r, numbers[i], &out[n])) {
+            if (actdb_load_invoice(r, numbers[i], &out[n])) {
                 out[n].trusted = true;
                 n++;
             }
@@ -534,45 +307,45 @@ collect_invoices(struct run *r, struct inv *out, const char *client_id)
         for (int j = 0; j < n; j++)
             if (strcmp(out[j].number, d->invoices[i].number) == 0)
                 seen = true;
-        if (seen || !load_invoice(r, d->invoices[i].number, &out[n]))
+        if (seen || !actdb_load_invoice(r, d->invoices[i].number, &out[n]))
             continue;
-        out[n].trusted = d->invoices[i].by_token ||
-                         (*client_id && strcmp(out[n].client_id,
-                                               client_id) == 0);
+        out[n].trusted =
+            d->invoices[i].by_token ||
+            (*client_id && strcmp(out[n].client_id, client_id) == 0);
         n++;
     }
     return n;
 }
 
 static void
-resolve_client(struct run *r, char *client_id, size_t n)
+resolve_client(struct act_run *r, char *client_id, size_t n)
 {
     const struct act_decision *d = r->d;
     *client_id = '\0';
     if (d->kind == ACT_MANUAL || d->kind == ACT_BOUNCE) {
         for (int i = 0; i < d->naddrs && *client_id == '\0'; i++)
-            client_of_addr(r, d->addrs[i], client_id, n);
+            actdb_client_of_addr(r, d->addrs[i], client_id, n);
     } else {
-        client_of_addr(r, d->sender, client_id, n);
+        actdb_client_of_addr(r, d->sender, client_id, n);
     }
 }
 
 static int
-run_decision(struct run *r)
+run_decision(struct act_run *r)
 {
     const struct act_decision *d = r->d;
     if (d->kind == ACT_HANDOFF) {
-        sqlite3_stmt *st = stmt(r, S_HANDOFF);
-        bind(st, 1, d->token);
-        bind(st, 2, d->at);
-        bind(st, 3, d->queue_id);
-        if (step(r, st) == SQLITE_DONE && r->res)
+        sqlite3_stmt *st = actdb_stmt(r, ACTDB_HANDOFF);
+        actdb_bind(st, 1, d->token);
+        actdb_bind(st, 2, d->at);
+        actdb_bind(st, 3, d->queue_id);
+        if (actdb_step(r, st) == SQLITE_DONE && r->res)
             r->res->handed_off = sqlite3_changes(r->a->db);
         return r->rc;
     }
     char client_id[ACT_ID_LEN];
     resolve_client(r, client_id, sizeof client_id);
-    struct inv invs[ACT_MAX_INVOICES];
+    struct act_inv invs[ACT_MAX_INVOICES];
     int n = collect_invoices(r, invs, client_id);
     /* With the token alone the client is the invoice's. */
     if (*client_id == '\0' && n > 0 && invs[0].trusted)
@@ -587,7 +360,7 @@ run_decision(struct run *r)
     if (n == 0 && *client_id) {
         struct sbuf detail = {0};
         detail_text(r, &detail, NULL);
-        event(r, event_kind(d), NULL, client_id, sbuf_cstr(&detail));
+        actdb_event(r, event_kind(d), NULL, client_id, sbuf_cstr(&detail));
         sbuf_free(&detail);
     }
     return r->rc;
@@ -625,7 +398,7 @@ apply_one(struct act *a, const struct act_params *p,
           const struct act_decision *d, const char *digest,
           struct act_result *res, char *err, size_t errlen)
 {
-    struct run r = {.a = a, .p = p, .d = d, .res = res, .rc = SQLITE_OK};
+    struct act_run r = {.a = a, .p = p, .d = d, .res = res, .rc = SQLITE_OK};
     time_t seen;
     if (res)
         memset(res, 0, sizeof *res);
@@ -636,45 +409,45 @@ apply_one(struct act *a, const struct act_params *p,
     }
     r.today = clock_local_day(seen);
     if (digest) {
-        sqlite3_stmt *st = stmt(&r, S_APPLIED_GET);
-        bind(st, 1, digest);
-        int found = step(&r, st) == SQLITE_ROW;
+        sqlite3_stmt *st = actdb_stmt(&r, ACTDB_APPLIED_GET);
+        actdb_bind(st, 1, digest);
+        int found = actdb_step(&r, st) == SQLITE_ROW;
         sqlite3_reset(st);
         if (found)
             return ACT_DUPLICATE;
     }
-    step(&r, stmt(&r, S_SAVEPOINT));
+    actdb_step(&r, actdb_stmt(&r, ACTDB_SAVEPOINT));
     if (digest && r.rc == SQLITE_OK) {
-        sqlite3_stmt *st = stmt(&r, S_APPLIED_PUT);
-        bind(st, 1, digest);
-        bind(st, 2, d->at);
-        step(&r, st);
+        sqlite3_stmt *st = actdb_stmt(&r, ACTDB_APPLIED_PUT);
+        actdb_bind(st, 1, digest);
+        actdb_bind(st, 2, d->at);
+        actdb_step(&r, st);
     }
     if (r.rc == SQLITE_OK)
         run_decision(&r);
-    for (int i = 0; i < S_COUNT; i++)
+    for (int i = 0; i < ACTDB_COUNT; i++)
         sqlite3_reset(a->st[i]);
     if (r.rc == SQLITE_OK) {
-        step(&r, stmt(&r, S_RELEASE));
-        sqlite3_reset(a->st[S_RELEASE]);
+        actdb_step(&r, actdb_stmt(&r, ACTDB_RELEASE));
+        sqlite3_reset(a->st[ACTDB_RELEASE]);
         if (r.rc == SQLITE_OK)
             return ACT_OK;
     }
     snprintf(err, errlen, "%s", sqlite3_errstr(r.rc));
     int rc = r.rc;
     r.rc = SQLITE_OK;
-    step(&r, stmt(&r, S_ROLLBACK_TO));
-    step(&r, stmt(&r, S_RELEASE));
-    sqlite3_reset(a->st[S_ROLLBACK_TO]);
-    sqlite3_reset(a->st[S_RELEASE]);
+    actdb_step(&r, actdb_stmt(&r, ACTDB_ROLLBACK_TO));
+    actdb_step(&r, actdb_stmt(&r, ACTDB_RELEASE));
+    sqlite3_reset(a->st[ACTDB_ROLLBACK_TO]);
+    sqlite3_reset(a->st[ACTDB_RELEASE]);
     return retryable(rc) ? ACT_RETRY : ACT_FAILED;
 }
 
 int
 act_apply_batch(struct act *a, const struct act_params *p,
-                const struct act_decision *const *d,
-                const char *const *digests, int n, struct act_result *res,
-                int *rcs, char *err, size_t errlen)
+                const struct act_decision *const *d, const char *const *digests,
+                int n, struct act_result *res, int *rcs, char *err,
+                size_t errlen)
 {
     int rc = sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
