@@ -224,8 +224,11 @@ smtp_envelope(struct smtp *s, const char *from, const char *const *rcpt,
         reset(s);
         return r->status;
     }
+    /* On success r->text names the refused recipients, or is empty. */
     if (worst.status != SMTP_OK)
         snprintf(r->text, sizeof r->text, "%s", worst.text);
+    else
+        r->text[0] = '\0';
     return SMTP_OK;
 }
 

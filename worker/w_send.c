@@ -66,6 +66,32 @@ describe(sqlite3 *db, int64_t id)
     return s;
 }
 
+/* Some recipients were refused (the others got the message): finance is
+ * told which, with the server's answer. */
+static void
+tell_refused(struct outbox *ob, const struct outbox_row *row, time_t now,
+             const char *answer)
+{
+    msg_warn("worker: msgid=<%s> client=%s some recipients refused: %s",
+             row->message_id, row->client_id ? row->client_id : "-", answer);
+    char *subject = xasprintf("Destinataire refusé / recipient refused <%s>",
+                              row->message_id);
+    char *text = xasprintf(
+        "Le serveur de messagerie a refusé une partie des destinataires du "
+        "message <%s> (client %s) ; les autres l'ont reçu.\n"
+        "Réponse : %s\n\n"
+        "The mail server refused some recipients of message <%s> (client "
+        "%s); the others got it.\nAnswer: %s\n",
+        row->message_id, row->client_id ? row->client_id : "-", answer,
+        row->message_id, row->client_id ? row->client_id : "-", answer);
+    if (outbox_notice(ob, now, "send_partial", "finance", NULL,
+                      row->client_id, subject, text) < 0)
+        msg_warn("worker: could not queue the notice about <%s>",
+                 row->message_id);
+    free(subject);
+    free(text);
+}
+
 /* Submits one row. Returns 1 sent, 0 not sent (recorded), -1 the session
  * is unusable (row recorded as far as known), -2 database failure. */
 static int
@@ -89,12 +115,11 @@ submit_one(const struct worker *w, sqlite3 *db, struct outbox *ob,
             return -2;
         return st == SMTP_DROPPED ? -1 : 0;
     }
-    if (r.text[0])
-        msg_warn("worker: msgid=<%s> some recipients refused: %s",
-                 row->message_id, r.text);
+    char *refused = r.text[0] ? xstrdup(r.text) : NULL;
     /* The server waits for the bytes (354). From here on, a crash leaves
      * 'submitting' and reconcile decides; never before this commit. */
     if (outbox_mark_submitting(ob, row->id) < 0) {
+        free(refused);
         /* Not queued any more, or the database failed: the bytes must not
          * go. After 354 only closing the connection ends the transaction
          * (the server then discards it). */
@@ -105,14 +130,20 @@ submit_one(const struct worker *w, sqlite3 *db, struct outbox *ob,
     st = smtp_data(s, row->body, row->len, &r);
     now = clock_now();
     if (st == SMTP_OK) {
-        if (outbox_mark_sent(ob, row, now, NULL) < 0)
+        if (outbox_mark_sent(ob, row, now, NULL) < 0) {
+            free(refused);
             return -2;
+        }
+        if (refused)
+            tell_refused(ob, row, now, refused);
+        free(refused);
         char *what = describe(db, row->id);
         msg_info("worker: sent msgid=<%s> client=%s %s", row->message_id,
                  row->client_id ? row->client_id : "-", what);
         free(what);
         return 1;
     }
+    free(refused);
     if (st == SMTP_DROPPED) {
         msg_warn("worker: msgid=<%s> connection lost during the message "
                  "(%s); left for reconcile", row->message_id, r.text);

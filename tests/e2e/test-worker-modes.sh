@@ -3,8 +3,10 @@
 # Postfix: redirect (every client message goes to FinanceAddress, the real
 # recipients named at the top), staff notices from table notices (with
 # Auto-Submitted), a missing PDF (the reminder goes without it, finance is
-# told), dry-run (no database write at all, .eml files for review), and
-# -n refusing a template that names an unknown variable.
+# told), an undeliverable address left out, a client on hold until a day,
+# dry-run (no database write at all, .eml files for review), a recipient
+# refused by the MTA in live mode (the others get it, finance is told),
+# and -n refusing a template that names an unknown variable.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
 . "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 set -e
@@ -19,12 +21,14 @@ $RELANCECTL init >/dev/null
 cat > "$WORK/clients.csv" <<'EOF'
 client_id;name;email;language;account_manager;account_manager_email
 C1;Client Un SARL;compta@c1.test dg@c1.test;fr;Alice Martin;alice@fournisseur.test
-C2;Client Deux;c2@c2.test;fr;;
+C2;Client Deux;c2@c2.test old@c2.test;fr;;
+C3;Client Trois;c3@c3.test;fr;;
 EOF
 cat > "$WORK/invoices.csv" <<'EOF'
 number;client_id;issue_date;due_date;amount;pdf
 F-2026-0001;C1;2026-10-01;2026-11-02;12000,00;absent.pdf
 F-2026-0002;C2;2026-10-01;2026-11-02;500,00;
+F-2026-0003;C3;2026-10-01;2026-11-02;300,00;
 EOF
 $RELANCECTL import clients "$WORK/clients.csv" >/dev/null
 $RELANCECTL import invoices "$WORK/invoices.csv" >/dev/null
@@ -32,6 +36,9 @@ $RELANCECTL import invoices "$WORK/invoices.csv" >/dev/null
 sqlite3 "$DB" "INSERT INTO notices (created_at, kind, audience, invoice, client_id, subject, text)
   VALUES ('2026-11-09T08:00:00Z', 'dispute', 'manager', 'F-2026-0001', 'C1',
           'Contestation de F-2026-0001', 'Le client conteste le montant.')"
+# A permanent bounce seen by the milter for one of C2's addresses.
+sqlite3 "$DB" "UPDATE client_emails SET undeliverable_at = '2026-11-01T00:00:00Z' WHERE address = 'old@c2.test'"
+$RELANCECTL --now "2026-11-09 09:00" hold client C3 --reason "échéancier en discussion" --until 2026-11-20 >/dev/null
 
 note "redirect mode"
 "$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >"$WORK/worker.log" 2>&1 || fail "worker failed"
@@ -56,6 +63,20 @@ for n in os.listdir(d):
     assert not m.get_all('Cc'), m['Cc']
     assert not any(p.get_filename() for p in m.walk())
     sys.exit(0)
+sys.exit(1)
+EOP
+$MC list "$PF_MAILDIR/new" | grep -q 'F-2026-0003' && fail "client on hold got a reminder"
+python3 - "$PF_MAILDIR/new" <<'EOP' || fail "undeliverable address left out"
+import email, os, sys
+from email import policy
+d = sys.argv[1]
+for n in os.listdir(d):
+    m = email.message_from_binary_file(open(os.path.join(d, n), 'rb'), policy=policy.default)
+    if 'F-2026-0002 en attente' in str(m['Subject']):
+        text = next(p for p in m.walk() if p.get_content_type() == 'text/plain').get_content()
+        head = '\n'.join(text.split('\n')[:3])
+        assert 'c2@c2.test' in head and 'old@c2.test' not in head, head
+        sys.exit(0)
 sys.exit(1)
 EOP
 note "missing PDF: reminder without it, finance told"
@@ -88,10 +109,33 @@ assert_eq "$after" "$before" "database after dry-run"
 mail_settle 30
 assert_eq "$(mail_count)" 0 "messages delivered in dry-run"
 ls "$WORK/dry-run"
-assert_eq "$(ls "$WORK/dry-run" | grep -c '\.eml$')" 3 "eml files (2 firm reminders + 1 notice)"
+assert_eq "$(ls "$WORK/dry-run" | grep -c '\.eml$')" 3 "eml files (2 firm reminders + 1 notice; C3 still on hold)"
 grep -q "dry-run msgid=<r1\..*client=C1 invoices=F-2026-0001 step=firm" "$WORK/dry.log" || fail "dry-run log line"
 $MC list "$WORK/dry-run" | grep -q '^compta@c1.test,dg@c1.test	alice@fournisseur.test	' \
     || fail "dry-run file shows the real recipients and Cc"
+
+note "dry-run on 20 November: the hold of C3 is over"
+"$W" -c "$RELANCE_CONF" --once --now "2026-11-20 10:00" >"$WORK/dry2.log" 2>&1 || fail "dry-run failed"
+grep -q "dry-run msgid=.*client=C3 invoices=F-2026-0003 step=first" "$WORK/dry2.log" || fail "C3 after its hold"
+assert_eq "$(sqlite3 "$DB" .dump | md5sum)" "$before" "database after the second dry-run"
+
+note "live: the MTA refuses one of C1's addresses"
+sed -i 's/^Mode .*/Mode live/' "$RELANCE_CONF"
+postconf -c "$PF_DIR" -e "smtpd_recipient_restrictions = check_recipient_access inline:{ dg@c1.test=REJECT }, permit_mynetworks, reject"
+postfix -c "$PF_DIR" reload >/dev/null 2>&1
+refuses_dg() {
+    python3 -c 'import smtplib,sys
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=5); s.ehlo(); s.mail("a@b.test")
+sys.exit(0 if s.rcpt("dg@c1.test")[0] >= 500 else 1)' "$PF_PORT"
+}
+wait_until 30 refuses_dg
+mail_clear
+"$W" -c "$RELANCE_CONF" --once --now "2026-11-16 10:00" >"$WORK/live.log" 2>&1 || fail "live run failed"
+mail_settle 60
+$MC ids "$PF_MAILDIR/new" | grep -q ' compta@c1.test$' || fail "compta@c1.test did not get the firm reminder"
+$MC ids "$PF_MAILDIR/new" | grep -q ' dg@c1.test$' && fail "dg@c1.test got it despite the refusal"
+assert_eq "$(sqlite3 "$DB" "SELECT state FROM messages WHERE client_id='C1' AND kind='reminder' ORDER BY id DESC LIMIT 1")" sent "C1 firm reminder"
+assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM notices WHERE kind='send_partial' AND client_id='C1'")" 1 "finance told about the refused address"
 
 note "-n: a good configuration, then a template naming an unknown variable"
 "$W" -c "$RELANCE_CONF" -n >"$WORK/n.out" 2>&1 || { cat "$WORK/n.out"; fail "-n refused a good configuration"; }
