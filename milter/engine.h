@@ -15,9 +15,9 @@
  * prepared statements of act.h reused; decisions are written by group
  * commit (one thread writes what the others queued, in one transaction).
  * While the database is busy (busy timeout passed), unreachable, or while
- * older decisions wait in the spool, decisions go to the spool; the maintenance thread replays it on
- * its own connection once a second (spool.h), so order is kept and
- * nothing is lost.
+ * older decisions wait in the spool, decisions go to the spool; the
+ * maintenance thread replays it on its own connection once a second
+ * (spool.h), so order is kept and nothing is lost.
  */
 #ifndef ENGINE_H
 #define ENGINE_H
