@@ -13,6 +13,7 @@
 #include "civil.h"
 #include "db.h"
 #include "log.h"
+#include "profile.h"
 #include "textfmt.h"
 #include "util.h"
 
@@ -95,9 +96,6 @@ needs_history(const struct scenario_set *set)
     return false;
 }
 
-struct history {
-    int paid, age_days, avg_late, late_pct;
-};
 
 /*
  * The merge walk: rows come in client_id order, like the clients array.
@@ -195,35 +193,22 @@ load_addresses(sqlite3 *db, struct planload_data *d)
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-static struct history *
+/* The payment history of every client (lib/profile: recent window). */
+static struct profile_history *
 load_history(sqlite3 *db, const struct planload_data *d, int today)
 {
-    struct history *h = xmalloc(d->nclients * sizeof *h);
+    struct profile_history *h = xmalloc((d->nclients ? d->nclients : 1) *
+                                        sizeof *h);
     for (size_t i = 0; i < d->nclients; i++)
-        h[i] = (struct history){-1, -1, -1, -1};
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-            "SELECT client_id, sum(status = 'paid'), min(issue_date),"
-            " avg(CASE WHEN status = 'paid' AND paid_date IS NOT NULL"
-            "  THEN julianday(paid_date) - julianday(due_date) END),"
-            " sum(status = 'paid' AND paid_date > due_date)"
-            " FROM invoices GROUP BY client_id ORDER BY client_id",
-            -1, &st, NULL) != SQLITE_OK)
+        h[i] = (struct profile_history){-1, -1, -1, -1};
+    sqlite3_stmt *st = profile_history_prepare(db, NULL, today);
+    if (st == NULL)
         return h;
     struct walk w = {0, -1};
     while (sqlite3_step(st) == SQLITE_ROW) {
         int ci = walk_client(d, &w, text(st, 0));
-        if (ci < 0)
-            continue;
-        int paid = sqlite3_column_int(st, 1);
-        int first = day_or_none(text(st, 2));
-        h[ci].paid = paid;
-        h[ci].age_days = first == SCHED_NO_DAY ? -1 : today - first;
-        if (paid > 0 && sqlite3_column_type(st, 3) != SQLITE_NULL) {
-            double avg = sqlite3_column_double(st, 3);
-            h[ci].avg_late = avg > 0 ? (int)(avg + 0.5) : 0;
-            h[ci].late_pct = sqlite3_column_int(st, 4) * 100 / paid;
-        }
+        if (ci >= 0)
+            profile_history_row(st, today, &h[ci]);
     }
     sqlite3_finalize(st);
     return h;
@@ -232,14 +217,15 @@ load_history(sqlite3 *db, const struct planload_data *d, int today)
 static int
 load_invoices(sqlite3 *db, const struct scenario_set *scn,
               struct planload_data *d,
-              const struct history *h, const char *const *segments,
-              const int64_t *revenue)
+              const struct profile_history *h, const char *const *segments,
+              const int64_t *revenue, const char *const *overrides)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
             "SELECT number, client_id, issue_date, due_date, amount_cents,"
             " amount_due_cents, currency, payment_link, pdf, status,"
-            " paused_until, wait_until, step, step_name FROM invoices"
+            " paused_until, wait_until, step, step_name, scenario,"
+            " payment_method FROM invoices"
             " WHERE status NOT IN ('paid', 'disputed')"
             " ORDER BY client_id", -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -269,10 +255,15 @@ load_invoices(sqlite3 *db, const struct scenario_set *scn,
             .segment = segments ? segments[ci] : NULL,
             .amount_cents = wi->amount_cents,
             .revenue_cents = revenue ? revenue[ci] : -1,
-            .invoices_paid = h ? h[ci].paid : -1,
-            .client_age_days = h ? h[ci].age_days : -1,
-            .avg_days_late = h ? h[ci].avg_late : -1,
-            .late_ratio_pct = h ? h[ci].late_pct : -1};
+            .payment_method = text(st, 15)};
+        profile_apply(&p, h ? &h[ci] : NULL);
+        const char *bad = NULL;
+        const struct scenario *chosen =
+            scn->n ? profile_choose(scn, text(st, 14), overrides[ci], &p,
+                                    NULL, &bad) : NULL;
+        if (bad)
+            msg_warn("invoice %s: scenario override \"%s\" names no "
+                     "scenario; chosen by the rules", text(st, 0), bad);
         int status = sched_status_parse(text(st, 9));
         d->si[d->ninvoices++] = (struct sched_invoice){
             .number = planload_arena_dup(d->arena, text(st, 0)),
@@ -283,23 +274,24 @@ load_invoices(sqlite3 *db, const struct scenario_set *scn,
             .wait_until = day_or_none(text(st, 11)),
             .step = sqlite3_column_int(st, 12),
             .step_name = planload_arena_dup(d->arena, text(st, 13)),
-            .scn = scn->n ? scenario_choose(scn, &p) : NULL};
+            .scn = chosen};
     }
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-/* Segment and revenue, read only when a scenario has conditions. */
+/* Segment, revenue and the client's scenario override. */
 static void
 load_profile_columns(sqlite3 *db, struct planload_data *d, const char ***segments,
-                     int64_t **revenue)
+                     int64_t **revenue, const char ***overrides)
 {
     sqlite3_stmt *st;
     *segments = xcalloc(d->nclients ? d->nclients : 1, sizeof **segments);
     *revenue = xmalloc((d->nclients ? d->nclients : 1) * sizeof **revenue);
+    *overrides = xcalloc(d->nclients ? d->nclients : 1, sizeof **overrides);
     for (size_t i = 0; i < d->nclients; i++)
         (*revenue)[i] = -1;
     if (sqlite3_prepare_v2(db,
-            "SELECT id, segment, annual_revenue_cents FROM clients"
+            "SELECT id, segment, annual_revenue_cents, scenario FROM clients"
             " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
         return;
     struct walk w = {0, -1};
@@ -310,6 +302,7 @@ load_profile_columns(sqlite3 *db, struct planload_data *d, const char ***segment
         (*segments)[ci] = planload_arena_dup(d->arena, text(st, 1));
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             (*revenue)[ci] = sqlite3_column_int64(st, 2);
+        (*overrides)[ci] = planload_arena_dup(d->arena, text(st, 3));
     }
     sqlite3_finalize(st);
 }
@@ -321,22 +314,18 @@ planload_read(sqlite3 *db, const struct scenario_set *scn, int today,
     memset(d, 0, sizeof *d);
     d->arena = planload_arena_new();
     int rc = -1;
-    struct history *h = NULL;
-    const char **segments = NULL;
+    struct profile_history *h = NULL;
+    const char **segments = NULL, **overrides = NULL;
     int64_t *revenue = NULL;
     /* One read transaction: a consistent snapshot of every table. */
     if (db_exec(db, "BEGIN") < 0)
         goto out;
     if (load_clients(db, d) < 0 || load_addresses(db, d) < 0)
         goto out;
-    bool conds = false;
-    for (size_t i = 0; i < scn->n; i++)
-        conds |= scn->v[i].nconds > 0;
-    if (conds)
-        load_profile_columns(db, d, &segments, &revenue);
+    load_profile_columns(db, d, &segments, &revenue, &overrides);
     if (needs_history(scn))
         h = load_history(db, d, today);
-    rc = load_invoices(db, scn, d, h, segments, revenue);
+    rc = load_invoices(db, scn, d, h, segments, revenue, overrides);
 out:
     if (rc < 0)
         msg_warn("worker: reading the database: %s", sqlite3_errmsg(db));
@@ -345,6 +334,7 @@ out:
     free(h);
     free(segments);
     free(revenue);
+    free(overrides);
     return rc;
 }
 

@@ -50,7 +50,8 @@ struct planload_data {
  * transaction: every client (sorted by id) with its deliverable
  * addresses and the local day of its last reminder, and every invoice
  * that can still get a step (not paid, not disputed), grouped by client,
- * each with the scenario scenario_choose gives (history aggregates are
+ * each with its scenario (lib/profile: the invoice's or the client's
+ * override, else scenario_choose; history aggregates are
  * read only when some scenario tests them). today is the local day for
  * client ages. Returns 0, or -1 (logged) with d still safe to free.
  * planload_free releases everything (d is reusable).
