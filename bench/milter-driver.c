@@ -40,7 +40,8 @@ struct hdr {
 };
 
 static const char *sock_spec, *mail_from = "client@example.test",
-                              *rcpt = "compta@example.test", *auth, *daemon_name = "smtpd";
+                              *rcpt = "compta@example.test", *auth,
+                              *daemon_name = "smtpd";
 static int nconns = 20, nmsgs = 1000, verbose;
 static struct hdr *hdrs;
 static int nhdrs;
@@ -61,9 +62,11 @@ static int
 dial(void)
 {
     int fd;
-    if (strncmp(sock_spec, "unix:", 5) == 0 || strncmp(sock_spec, "local:", 6) == 0) {
+    if (strncmp(sock_spec, "unix:", 5) == 0 ||
+        strncmp(sock_spec, "local:", 6) == 0) {
         struct sockaddr_un sun = {.sun_family = AF_UNIX};
-        snprintf(sun.sun_path, sizeof sun.sun_path, "%s", strchr(sock_spec, ':') + 1);
+        snprintf(sun.sun_path, sizeof sun.sun_path, "%s",
+                 strchr(sock_spec, ':') + 1);
         fd = socket(AF_UNIX, SOCK_STREAM, 0);
         if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0)
             return -1;
@@ -74,8 +77,10 @@ dial(void)
     if (p == NULL)
         return -1;
     char port[16];
-    snprintf(port, sizeof port, "%.*s", (int)((at ? at : p + strlen(p)) - p - 1), p + 1);
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai;
+    snprintf(port, sizeof port, "%.*s",
+             (int)((at ? at : p + strlen(p)) - p - 1), p + 1);
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM},
+                    *ai;
     if (getaddrinfo(at ? at + 1 : "127.0.0.1", port, &hints, &ai) != 0)
         return -1;
     fd = socket(ai->ai_family, SOCK_STREAM, 0);
@@ -178,11 +183,13 @@ ask(int fd, char cmd, const void *data, size_t n, char *reply, struct sbuf *rd)
 }
 
 static int
-one_message(int fd, unsigned long prot, int seq, struct sbuf *b, struct sbuf *rd)
+one_message(int fd, unsigned long prot, int seq, struct sbuf *b,
+            struct sbuf *rd)
 {
     char reply, qid[32];
     snprintf(qid, sizeof qid, "B%07X", seq);
-    const char *mm[] = {"i", qid, "{auth_authen}", auth ? auth : "", "{mail_addr}", mail_from};
+    const char *mm[] = {
+        "i", qid, "{auth_authen}", auth ? auth : "", "{mail_addr}", mail_from};
     sbuf_reset(b);
     sbuf_addc(b, 'M');
     for (int i = 0; i < (auth ? 4 : 2); i++)
@@ -272,7 +279,8 @@ worker(void *arg)
         return NULL;
     }
     uint32_t opt[3] = {htonl(6), htonl(0x1ff), htonl(0x1fffff)};
-    if (ask(fd, 'O', opt, sizeof opt, &reply, &rd) < 0 || reply != 'O' || rd.len < 12) {
+    if (ask(fd, 'O', opt, sizeof opt, &reply, &rd) < 0 || reply != 'O' ||
+        rd.len < 12) {
         fprintf(stderr, "milter-driver: option negotiation failed\n");
         atomic_fetch_add(&failures, 1);
         close(fd);
@@ -295,7 +303,8 @@ worker(void *arg)
     sbuf_add(&b, "127.0.0.1", 10);
     if (ask(fd, 'C', b.s, b.len, &reply, &rd) < 0)
         goto fail;
-    if (!(prot & SMFIP_NOHELO) && ask(fd, 'H', "client.example.test", 20, &reply, &rd) < 0)
+    if (!(prot & SMFIP_NOHELO) &&
+        ask(fd, 'H', "client.example.test", 20, &reply, &rd) < 0)
         goto fail;
     for (;;) {
         int seq = atomic_fetch_add(&next_msg, 1);
@@ -378,15 +387,32 @@ main(int argc, char **argv)
     int ch;
     while ((ch = getopt(argc, argv, "s:c:n:f:r:a:d:v")) != -1) {
         switch (ch) {
-        case 's': sock_spec = optarg; break;
-        case 'c': nconns = atoi(optarg); break;
-        case 'n': nmsgs = atoi(optarg); break;
-        case 'f': mail_from = optarg; break;
-        case 'r': rcpt = optarg; break;
-        case 'a': auth = optarg; break;
-        case 'd': daemon_name = optarg; break;
-        case 'v': verbose = 1; break;
-        default: goto usage;
+        case 's':
+            sock_spec = optarg;
+            break;
+        case 'c':
+            nconns = atoi(optarg);
+            break;
+        case 'n':
+            nmsgs = atoi(optarg);
+            break;
+        case 'f':
+            mail_from = optarg;
+            break;
+        case 'r':
+            rcpt = optarg;
+            break;
+        case 'a':
+            auth = optarg;
+            break;
+        case 'd':
+            daemon_name = optarg;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        default:
+            goto usage;
         }
     }
     if (sock_spec == NULL || optind + 1 != argc || nconns < 1 || nmsgs < 1)
@@ -416,7 +442,8 @@ main(int argc, char **argv)
     free(th);
     return atomic_load(&failures) ? 1 : 0;
 usage:
-    fprintf(stderr, "usage: milter-driver -s SOCKET [-c CONNS] [-n MESSAGES] "
-                    "[-f FROM] [-r RCPT] [-a AUTH] [-d DAEMON_NAME] [-v] FILE.eml\n");
+    fprintf(stderr,
+            "usage: milter-driver -s SOCKET [-c CONNS] [-n MESSAGES] "
+            "[-f FROM] [-r RCPT] [-a AUTH] [-d DAEMON_NAME] [-v] FILE.eml\n");
     return 64;
 }

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 
 static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-             unsigned long f2, unsigned long f3, unsigned long *pf0,
-             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+             unsigned long *pf2, unsigned long *pf3)
 {
     *pf0 = 0;
     *pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN);
@@ -79,8 +79,8 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: null-milter SOCKET\n");
         return 64;
     }
-    if (smfi_setconn(argv[1]) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
-        smfi_opensocket(1) != MI_SUCCESS) {
+    if (smfi_setconn(argv[1]) != MI_SUCCESS ||
+        smfi_register(desc) != MI_SUCCESS || smfi_opensocket(1) != MI_SUCCESS) {
         fprintf(stderr, "null-milter: cannot listen on %s\n", argv[1]);
         return 71;
     }

@@ -44,8 +44,8 @@
 
 #define ACT_MAX_INVOICES 16
 #define ACT_MAX_ADDRS 8
-#define ACT_NUMBER_LEN 64      /* invoice numbers */
-#define ACT_ID_LEN 128         /* client ids */
+#define ACT_NUMBER_LEN 64 /* invoice numbers */
+#define ACT_ID_LEN 128    /* client ids */
 #define ACT_ADDR_LEN 256
 #define ACT_EVIDENCE_LEN 256
 
@@ -71,7 +71,7 @@ enum act_intent {
 
 struct act_invoice {
     char number[ACT_NUMBER_LEN];
-    bool by_token;            /* named by our signed token: trusted */
+    bool by_token; /* named by our signed token: trusted */
 };
 
 /*
@@ -79,15 +79,15 @@ struct act_invoice {
  * fields so it can be copied, spooled and compared; "" means absent.
  */
 struct act_decision {
-    int kind;                 /* enum act_kind */
-    int intent;               /* enum act_intent; replies only */
-    char at[21];              /* when the mail was seen, YYYY-MM-DDTHH:MM:SSZ */
+    int kind;    /* enum act_kind */
+    int intent;  /* enum act_intent; replies only */
+    char at[21]; /* when the mail was seen, YYYY-MM-DDTHH:MM:SSZ */
     char queue_id[32];
-    char message_id[ACT_ADDR_LEN];   /* the mail's Message-ID, without <> */
-    char token[64];           /* verified token: In-Reply-To/References of a
-                               * reply or bounce, Message-ID of a handoff */
-    char sender[ACT_ADDR_LEN];       /* who wrote (From), lowercased */
-    char until[11];           /* promise date or return date, YYYY-MM-DD */
+    char message_id[ACT_ADDR_LEN]; /* the mail's Message-ID, without <> */
+    char token[64];            /* verified token: In-Reply-To/References of a
+                                * reply or bounce, Message-ID of a handoff */
+    char sender[ACT_ADDR_LEN]; /* who wrote (From), lowercased */
+    char until[11];            /* promise date or return date, YYYY-MM-DD */
     struct act_invoice invoices[ACT_MAX_INVOICES];
     int ninvoices;
     /* bounce: the failed recipients; manual: the client recipients */
@@ -110,19 +110,19 @@ struct act_result {
     char client_id[ACT_ID_LEN];
     char invoices[ACT_MAX_INVOICES][ACT_NUMBER_LEN]; /* acted on */
     int ninvoices;
-    int nreview;              /* invoices only given a 'review' event */
-    char until[11];           /* resulting paused_until / wait_until, or "" */
+    int nreview;    /* invoices only given a 'review' event */
+    char until[11]; /* resulting paused_until / wait_until, or "" */
     int nnotices;
-    int handed_off;           /* handoff: rows marked (0 if seen before) */
+    int handed_off; /* handoff: rows marked (0 if seen before) */
 };
 
 enum {
     ACT_OK = 0,
-    ACT_DUPLICATE = 1,        /* the digest was already applied */
-    ACT_RETRY = -1,           /* database busy, locked or unavailable:
-                               * nothing written, spool and retry later */
-    ACT_FAILED = -2,          /* the decision cannot be applied (a bug or
-                               * a schema mismatch): nothing written */
+    ACT_DUPLICATE = 1, /* the digest was already applied */
+    ACT_RETRY = -1,    /* database busy, locked or unavailable:
+                        * nothing written, spool and retry later */
+    ACT_FAILED = -2,   /* the decision cannot be applied (a bug or
+                        * a schema mismatch): nothing written */
 };
 
 struct act;
@@ -159,9 +159,8 @@ int act_apply(struct act *a, const struct act_params *p,
  */
 int act_apply_batch(struct act *a, const struct act_params *p,
                     const struct act_decision *const *d,
-                    const char *const *digests, int n,
-                    struct act_result *res, int *rcs, char *err,
-                    size_t errlen);
+                    const char *const *digests, int n, struct act_result *res,
+                    int *rcs, char *err, size_t errlen);
 
 /*
  * act_lookup copies into lk the classifier's lookup callbacks (lookup.h)

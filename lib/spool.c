@@ -26,17 +26,27 @@ esc(struct sbuf *b, const char *s, bool list)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '\\': sbuf_adds(b, "\\\\"); break;
-        case '\t': sbuf_adds(b, "\\t"); break;
-        case '\n': sbuf_adds(b, "\\n"); break;
-        case '\r': sbuf_adds(b, "\\r"); break;
+        case '\\':
+            sbuf_adds(b, "\\\\");
+            break;
+        case '\t':
+            sbuf_adds(b, "\\t");
+            break;
+        case '\n':
+            sbuf_adds(b, "\\n");
+            break;
+        case '\r':
+            sbuf_adds(b, "\\r");
+            break;
         case ' ':
             if (list) {
                 sbuf_adds(b, "\\s");
                 break;
             }
             /* fall through */
-        default: sbuf_addc(b, *s); break;
+        default:
+            sbuf_addc(b, *s);
+            break;
         }
     }
 }
@@ -47,8 +57,7 @@ spool_format(const struct act_decision *d, struct sbuf *out)
     sbuf_adds(out, "R1\t");
     esc(out, d->at, false);
     sbuf_addf(out, "\t%s\t%s\t", act_kind_name(d->kind),
-              act_intent_name(d->intent) ? act_intent_name(d->intent)
-                                         : "none");
+              act_intent_name(d->intent) ? act_intent_name(d->intent) : "none");
     const char *plain[] = {d->queue_id, d->message_id, d->token, d->sender,
                            d->until};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
@@ -84,12 +93,23 @@ unesc(const char *s, size_t n, char *dst, size_t cap)
             if (++i >= n)
                 return -1;
             switch (s[i]) {
-            case '\\': c = '\\'; break;
-            case 't': c = '\t'; break;
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case 's': c = ' '; break;
-            default: return -1;
+            case '\\':
+                c = '\\';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 's':
+                c = ' ';
+                break;
+            default:
+                return -1;
             }
         }
         if (o + 1 >= cap)
@@ -131,8 +151,7 @@ parse_list(const char *s, size_t n, struct act_decision *d, bool invoices)
 }
 
 int
-spool_parse(const char *line, struct act_decision *d, char *err,
-            size_t errlen)
+spool_parse(const char *line, struct act_decision *d, char *err, size_t errlen)
 {
     const char *f[NFIELDS];
     size_t len[NFIELDS];
@@ -233,8 +252,7 @@ append_locked(const char *path, const char *text, size_t n, char *err,
         return -1;
     }
     int rc = 0;
-    if (flock(fd, LOCK_EX) < 0 || write_all(fd, text, n) < 0 ||
-        fsync(fd) < 0) {
+    if (flock(fd, LOCK_EX) < 0 || write_all(fd, text, n) < 0 || fsync(fd) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         rc = -1;
     }
@@ -311,8 +329,8 @@ cut(int fd, size_t done)
 
 int
 spool_replay(const char *path, struct act *a, const struct act_params *p,
-             spool_applied_fn fn, void *arg, struct spool_stats *st,
-             char *err, size_t errlen)
+             spool_applied_fn fn, void *arg, struct spool_stats *st, char *err,
+             size_t errlen)
 {
     struct spool_stats dummy;
     if (st == NULL)

@@ -26,7 +26,7 @@
 #include "act.h"
 #include "util.h"
 
-#define SPOOL_DIGEST_HEX 65   /* 64 hex digits + NUL */
+#define SPOOL_DIGEST_HEX 65 /* 64 hex digits + NUL */
 
 /* spool_format appends the line for d (no newline) to out. */
 void spool_format(const struct act_decision *d, struct sbuf *out);
@@ -51,10 +51,10 @@ int spool_append(const char *path, const struct act_decision *d, char *err,
                  size_t errlen);
 
 struct spool_stats {
-    int applied;     /* lines applied now */
-    int duplicate;   /* lines already applied before */
-    int rejected;    /* unreadable or failing lines moved aside */
-    int left;        /* lines kept for later (database busy) */
+    int applied;   /* lines applied now */
+    int duplicate; /* lines already applied before */
+    int rejected;  /* unreadable or failing lines moved aside */
+    int left;      /* lines kept for later (database busy) */
 };
 
 /* Called for each line applied by spool_replay (may be NULL). */

@@ -31,7 +31,7 @@ static struct engine_gen *cur;
 /* Maintenance thread's own connection for spool replay, so a long replay
  * never holds the connection the mail path uses. */
 static struct {
-    struct engine_gen *gen;      /* the generation it was opened for */
+    struct engine_gen *gen; /* the generation it was opened for */
     sqlite3 *db;
     struct act *act;
 } rep;
@@ -122,8 +122,8 @@ engine_load(const char *path, char *err, size_t errlen)
         .reply_to = g->cfg.reply_to,
         .finance_address = g->cfg.finance_address,
         .from = g->cfg.from,
-        .internal_domains = *g->cfg.internal_domains ? g->cfg.internal_domains
-                                                     : from_domain,
+        .internal_domains =
+            *g->cfg.internal_domains ? g->cfg.internal_domains : from_domain,
     };
     g->cls = classifier_load(&cc, err, errlen);
     if (g->cls == NULL)
@@ -137,7 +137,8 @@ engine_load(const char *path, char *err, size_t errlen)
     };
     if (open_db(g, why, sizeof why) < 0) {
         msg_warn("database unavailable, decisions will be spooled to %s "
-                 "until it is: %s", g->cfg.spool_file, why);
+                 "until it is: %s",
+                 g->cfg.spool_file, why);
         g->retry_at = time(NULL) + RETRY_SECONDS;
     }
     struct stat sb;
@@ -184,8 +185,7 @@ engine_reload(const char *path)
     char err[1024];
     struct engine_gen *g = engine_load(path, err, sizeof err);
     if (g == NULL) {
-        msg_warn("reload failed, keeping the running configuration: %s",
-                 err);
+        msg_warn("reload failed, keeping the running configuration: %s", err);
         return -1;
     }
     pthread_mutex_lock(&cur_mu);
@@ -405,8 +405,7 @@ maintain_db(struct engine_gen *g)
     char err[512];
     pthread_mutex_lock(&g->dbmu);
     if (g->db && db_gone(g)) {
-        msg_warn("database %s removed or replaced; reopening",
-                 g->cfg.database);
+        msg_warn("database %s removed or replaced; reopening", g->cfg.database);
         close_db(g);
     }
     if (g->db == NULL && open_db(g, err, sizeof err) == 0)
@@ -448,13 +447,14 @@ replay(struct engine_gen *g)
         pthread_mutex_unlock(&cur_mu);
     }
     struct spool_stats st;
-    int rc = spool_replay(g->cfg.spool_file, rep.act, &g->params,
-                          log_replayed, NULL, &st, err, sizeof err);
+    int rc = spool_replay(g->cfg.spool_file, rep.act, &g->params, log_replayed,
+                          NULL, &st, err, sizeof err);
     if (rc < 0)
         msg_warn("spool replay: %s", err);
     if (st.applied || st.rejected)
         msg_info("spool: %d applied, %d already applied, %d rejected, %d "
-                 "left", st.applied, st.duplicate, st.rejected, st.left);
+                 "left",
+                 st.applied, st.duplicate, st.rejected, st.left);
     if (rc == 0) {
         /* Empty now: new decisions may go to the database again, unless
          * a writer appended meanwhile (then the next pass takes it). */
@@ -541,7 +541,6 @@ engine_check(const char *path)
     gen_free(g);
     if (bad)
         return EX_CONFIG;
-    printf("relance-milter: %s: configuration, rules and templates OK\n",
-           path);
+    printf("relance-milter: %s: configuration, rules and templates OK\n", path);
     return 0;
 }

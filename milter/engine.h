@@ -32,34 +32,34 @@
 #include <time.h>
 
 struct engine_gen {
-    int refs;                    /* guarded by the engine lock */
+    int refs; /* guarded by the engine lock */
     struct cfg cfg;
     struct token_key key;
     struct classifier *cls;
     struct calendar *cal;
     struct act_params params;
 
-    pthread_mutex_t dbmu;        /* guards the connection: */
-    sqlite3 *db;                 /* NULL: unavailable, decisions spool */
+    pthread_mutex_t dbmu; /* guards the connection: */
+    sqlite3 *db;          /* NULL: unavailable, decisions spool */
     struct act *act;
-    struct classify_lookup lk;   /* act_lookup(act), used under dbmu */
-    dev_t db_dev;                /* to notice the file replaced or gone */
+    struct classify_lookup lk; /* act_lookup(act), used under dbmu */
+    dev_t db_dev;              /* to notice the file replaced or gone */
     ino_t db_ino;
 
-    pthread_mutex_t qmu;         /* guards the group-commit queue: */
+    pthread_mutex_t qmu; /* guards the group-commit queue: */
     pthread_cond_t qcond;
     struct pending *qhead, **qtail;
-    bool writing;                /* a thread is writing a batch */
-    time_t retry_at;             /* spool without trying until then */
-    bool spool_pending;          /* the spool may hold lines */
+    bool writing;       /* a thread is writing a batch */
+    time_t retry_at;    /* spool without trying until then */
+    bool spool_pending; /* the spool may hold lines */
 };
 
 /* Results of engine_apply. */
 enum {
     ENGINE_APPLIED,
     ENGINE_SPOOLED,
-    ENGINE_FAILED,               /* neither applied nor spooled: the line
-                                  * was logged in full */
+    ENGINE_FAILED, /* neither applied nor spooled: the line
+                    * was logged in full */
 };
 
 /*

@@ -39,7 +39,7 @@
 /* A connection: the session plus what libmilter negotiated. */
 struct conn {
     struct session *s;
-    bool skip_ok;             /* the MTA understands SMFIS_SKIP */
+    bool skip_ok; /* the MTA understands SMFIS_SKIP */
 };
 
 static const char *config_path = "/etc/relance/relance.conf";
@@ -77,9 +77,9 @@ verdict(SMFICTX *ctx, enum session_verdict v)
  * body stops being sent once MaxBodyBytes are read.
  */
 static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-             unsigned long f2, unsigned long f3, unsigned long *pf0,
-             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+             unsigned long *pf2, unsigned long *pf3)
 {
     struct conn *c = conn_of(ctx);
     *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
@@ -145,8 +145,7 @@ cb_eom(SMFICTX *ctx)
             if (smfi_chgheader(ctx, name, k, NULL) != MI_SUCCESS)
                 msg_warn("%s: cannot remove %s #%d", qid ? qid : "NOQUEUE",
                          name, k);
-        if (ed.add[i][0] &&
-            smfi_addheader(ctx, name, ed.add[i]) != MI_SUCCESS)
+        if (ed.add[i][0] && smfi_addheader(ctx, name, ed.add[i]) != MI_SUCCESS)
             msg_warn("%s: cannot add %s", qid ? qid : "NOQUEUE", name);
     }
     return SMFIS_ACCEPT;
@@ -252,16 +251,22 @@ main(int argc, char **argv)
     int ch;
     while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
         switch (ch) {
-        case 'c': config_path = optarg; break;
-        case 'f': foreground = true; break;
-        case 'n': check = true; break;
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'f':
+            foreground = true;
+            break;
+        case 'n':
+            check = true;
+            break;
         case 'V':
-            printf("relance-milter %s (milter API %d.%d.%d)\n",
-                   RELANCE_VERSION, SM_LM_VRS_MAJOR(SMFI_VERSION),
-                   SM_LM_VRS_MINOR(SMFI_VERSION),
+            printf("relance-milter %s (milter API %d.%d.%d)\n", RELANCE_VERSION,
+                   SM_LM_VRS_MAJOR(SMFI_VERSION), SM_LM_VRS_MINOR(SMFI_VERSION),
                    SM_LM_VRS_PLVL(SMFI_VERSION));
             return 0;
-        default: usage();
+        default:
+            usage();
         }
     }
     if (optind != argc)

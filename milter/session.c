@@ -22,26 +22,28 @@
 #define MAX_RCPTS 64
 
 const char *const session_header_names[SESSION_NHDRS] = {
-    "X-Relance-Invoice", "X-Relance-Client", "X-Relance-Intent",
+    "X-Relance-Invoice",
+    "X-Relance-Client",
+    "X-Relance-Intent",
 };
 
 struct session {
     /* Connection-wide. */
-    struct engine_gen *cs_gen;        /* generation cs was built for (ref) */
+    struct engine_gen *cs_gen; /* generation cs was built for (ref) */
     struct classify_session *cs;
     struct mail m;
     struct classify_verdict v;
     struct sbuf body;
 
     /* Per message. */
-    struct engine_gen *gen;           /* referenced from MAIL to the end */
-    bool submission;                  /* {auth_authen} or ORIGINATING */
+    struct engine_gen *gen; /* referenced from MAIL to the end */
+    bool submission;        /* {auth_authen} or ORIGINATING */
     char *mail_from;
     char *rcpts[MAX_RCPTS];
     int nrcpts;
     int nforged[SESSION_NHDRS];
     bool forged;
-    bool final_at_eoh;                /* verdict known, body not needed */
+    bool final_at_eoh; /* verdict known, body not needed */
     char queue_id[32];
 };
 
@@ -162,11 +164,16 @@ static int
 act_intent_of(enum classify_intent i)
 {
     switch (i) {
-    case INTENT_OTHER: return ACT_INTENT_OTHER;
-    case INTENT_PROMISE: return ACT_INTENT_PROMISE;
-    case INTENT_PAID: return ACT_INTENT_PAID;
-    case INTENT_DISPUTE: return ACT_INTENT_DISPUTE;
-    default: return ACT_INTENT_NONE;
+    case INTENT_OTHER:
+        return ACT_INTENT_OTHER;
+    case INTENT_PROMISE:
+        return ACT_INTENT_PROMISE;
+    case INTENT_PAID:
+        return ACT_INTENT_PAID;
+    case INTENT_DISPUTE:
+        return ACT_INTENT_DISPUTE;
+    default:
+        return ACT_INTENT_NONE;
     }
 }
 
@@ -184,12 +191,18 @@ decision_kind(struct session *s, const struct classify_lookup *lk)
         client_rcpt(s, lk))
         return ACT_MANUAL;
     switch (v->kind) {
-    case CLASSIFY_REPLY: return ACT_REPLY;
-    case CLASSIFY_AUTOREPLY: return ACT_AUTOREPLY;
-    case CLASSIFY_BOUNCE: return ACT_BOUNCE;
-    case CLASSIFY_DELAY: return ACT_DELAY;
-    case CLASSIFY_REPORT: return ACT_REPORT;
-    default: return -1;
+    case CLASSIFY_REPLY:
+        return ACT_REPLY;
+    case CLASSIFY_AUTOREPLY:
+        return ACT_AUTOREPLY;
+    case CLASSIFY_BOUNCE:
+        return ACT_BOUNCE;
+    case CLASSIFY_DELAY:
+        return ACT_DELAY;
+    case CLASSIFY_REPORT:
+        return ACT_REPORT;
+    default:
+        return -1;
     }
 }
 
@@ -219,8 +232,7 @@ fill_decision(struct session *s, int kind, struct act_decision *d)
     d->message_id[strcspn(d->message_id, ">")] = '\0';
     act_copy(d->token, sizeof d->token, v->token);
     act_copy(d->sender, sizeof d->sender,
-             s->m.from_addr && *s->m.from_addr ? s->m.from_addr
-                                                : s->mail_from);
+             s->m.from_addr && *s->m.from_addr ? s->m.from_addr : s->mail_from);
     act_copy(d->until, sizeof d->until, v->until);
     /* Token invoices are re-read by act itself; the numbers found in the
      * text are checked there against the sender's client. */
@@ -247,8 +259,10 @@ static const char *
 log_kind(const struct act_decision *d)
 {
     switch (d->kind) {
-    case ACT_MANUAL: return "manual_contact";
-    default: return act_kind_name(d->kind);
+    case ACT_MANUAL:
+        return "manual_contact";
+    default:
+        return act_kind_name(d->kind);
     }
 }
 
@@ -284,8 +298,8 @@ decide(struct session *s, struct session_edits *ed)
              res.ninvoices);
         act_copy(client, sizeof client, res.client_id);
     } else {
-        join(invoices, sizeof invoices, s->v.invoices[0],
-             CLASSIFY_NUMBER_MAX, s->v.ninvoices);
+        join(invoices, sizeof invoices, s->v.invoices[0], CLASSIFY_NUMBER_MAX,
+             s->v.ninvoices);
         act_copy(client, sizeof client, s->v.client_id);
     }
     struct sbuf line = {0};
@@ -365,8 +379,7 @@ session_body(struct session *s, const void *chunk, size_t len)
 }
 
 enum session_verdict
-session_eom(struct session *s, const char *queue_id,
-            struct session_edits *ed)
+session_eom(struct session *s, const char *queue_id, struct session_edits *ed)
 {
     memset(ed, 0, sizeof *ed);
     if (s->gen == NULL)

@@ -24,8 +24,8 @@
 
 enum session_verdict {
     SESSION_CONTINUE,
-    SESSION_ACCEPT,   /* nothing more is needed of this message */
-    SESSION_SKIP,     /* body: enough read (MaxBodyBytes) */
+    SESSION_ACCEPT, /* nothing more is needed of this message */
+    SESSION_SKIP,   /* body: enough read (MaxBodyBytes) */
 };
 
 #define SESSION_NHDRS 3

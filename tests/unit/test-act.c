@@ -90,29 +90,29 @@ enum how { BY_TOKEN, BY_NUMBER };
 
 static const struct act_case {
     const char *name;
-    const char *status;       /* invoice status before */
-    const char *paused;       /* paused_until before, or NULL */
+    const char *status; /* invoice status before */
+    const char *paused; /* paused_until before, or NULL */
     int kind, intent;
     enum how how;
     const char *sender;
     const char *until;
-    const char *addr;         /* addrs[0] (bounce, manual) */
+    const char *addr; /* addrs[0] (bounce, manual) */
     const char *want_status;
-    const char *want_paused;  /* "" = NULL */
+    const char *want_paused; /* "" = NULL */
     const char *want_wait;
-    const char *want_event;   /* the one event expected for the invoice */
+    const char *want_event; /* the one event expected for the invoice */
     int want_notices;
     const char *want_audience;
 } cases[] = {
-    {"reply pauses 7 business days", "open", NULL, ACT_REPLY,
-     ACT_INTENT_OTHER, BY_TOKEN, "ap@client1.test", "", "", "paused",
-     "2026-12-10", "", "reply", 0, NULL},
+    {"reply pauses 7 business days", "open", NULL, ACT_REPLY, ACT_INTENT_OTHER,
+     BY_TOKEN, "ap@client1.test", "", "", "paused", "2026-12-10", "", "reply",
+     0, NULL},
     {"promise with a date: date + grace", "open", NULL, ACT_REPLY,
      ACT_INTENT_PROMISE, BY_TOKEN, "ap@client1.test", "2026-12-15", "",
      "promised", "2026-12-18", "", "promise", 0, NULL},
-    {"promise without a date: default days", "paused", "2026-12-03",
-     ACT_REPLY, ACT_INTENT_PROMISE, BY_TOKEN, "ap@client1.test", "", "",
-     "promised", "2026-12-11", "", "promise", 0, NULL},
+    {"promise without a date: default days", "paused", "2026-12-03", ACT_REPLY,
+     ACT_INTENT_PROMISE, BY_TOKEN, "ap@client1.test", "", "", "promised",
+     "2026-12-11", "", "promise", 0, NULL},
     {"promise in the past counts as no date", "open", NULL, ACT_REPLY,
      ACT_INTENT_PROMISE, BY_TOKEN, "ap@client1.test", "2026-11-20", "",
      "promised", "2026-12-11", "", "promise", 0, NULL},
@@ -129,11 +129,11 @@ static const struct act_case {
      ACT_INTENT_OTHER, BY_TOKEN, "ap@client1.test", "", "", "paid", "", "",
      "reply", 0, NULL},
     {"paid invoice: out-of-office sets no wait", "paid", NULL, ACT_AUTOREPLY,
-     ACT_INTENT_NONE, BY_TOKEN, "ap@client1.test", "2026-12-14", "", "paid",
-     "", "", "autoreply", 0, NULL},
+     ACT_INTENT_NONE, BY_TOKEN, "ap@client1.test", "2026-12-14", "", "paid", "",
+     "", "autoreply", 0, NULL},
     {"disputed stays disputed on a reply", "disputed", NULL, ACT_REPLY,
-     ACT_INTENT_OTHER, BY_TOKEN, "ap@client1.test", "", "", "disputed", "",
-     "", "reply", 0, NULL},
+     ACT_INTENT_OTHER, BY_TOKEN, "ap@client1.test", "", "", "disputed", "", "",
+     "reply", 0, NULL},
     {"disputed stays disputed on a promise", "disputed", NULL, ACT_REPLY,
      ACT_INTENT_PROMISE, BY_TOKEN, "ap@client1.test", "2026-12-15", "",
      "disputed", "", "", "promise", 0, NULL},
@@ -149,8 +149,8 @@ static const struct act_case {
     {"hold is kept on a reply", "hold", NULL, ACT_REPLY, ACT_INTENT_OTHER,
      BY_TOKEN, "ap@client1.test", "", "", "hold", "", "", "reply", 0, NULL},
     {"out-of-office waits for the return date", "open", NULL, ACT_AUTOREPLY,
-     ACT_INTENT_NONE, BY_TOKEN, "ap@client1.test", "2026-12-14", "", "open",
-     "", "2026-12-14", "autoreply", 0, NULL},
+     ACT_INTENT_NONE, BY_TOKEN, "ap@client1.test", "2026-12-14", "", "open", "",
+     "2026-12-14", "autoreply", 0, NULL},
     {"out-of-office without a date: event only", "open", NULL, ACT_AUTOREPLY,
      ACT_INTENT_NONE, BY_TOKEN, "ap@client1.test", "", "", "open", "", "",
      "autoreply", 0, NULL},
@@ -158,17 +158,17 @@ static const struct act_case {
      ACT_INTENT_OTHER, BY_NUMBER, "ap@client1.test", "", "", "paused",
      "2026-12-10", "", "reply", 0, NULL},
     {"number from the client's domain: trusted", "open", NULL, ACT_REPLY,
-     ACT_INTENT_DISPUTE, BY_NUMBER, "cfo@client1.test", "", "", "disputed",
-     "", "", "dispute", 1, "both"},
+     ACT_INTENT_DISPUTE, BY_NUMBER, "cfo@client1.test", "", "", "disputed", "",
+     "", "dispute", 1, "both"},
     {"number quoted by another client: review", "open", NULL, ACT_REPLY,
-     ACT_INTENT_DISPUTE, BY_NUMBER, "pay@client2.test", "", "", "open", "",
-     "", "review", 0, NULL},
+     ACT_INTENT_DISPUTE, BY_NUMBER, "pay@client2.test", "", "", "open", "", "",
+     "review", 0, NULL},
     {"number quoted by a stranger: review", "open", NULL, ACT_REPLY,
      ACT_INTENT_PAID, BY_NUMBER, "x@elsewhere.test", "", "", "open", "", "",
      "review", 0, NULL},
     {"staff wrote to the client: hold", "open", NULL, ACT_MANUAL,
-     ACT_INTENT_NONE, BY_NUMBER, "alice@f.test", "", "ap@client1.test",
-     "open", "", "2026-12-08", "manual_contact", 0, NULL},
+     ACT_INTENT_NONE, BY_NUMBER, "alice@f.test", "", "ap@client1.test", "open",
+     "", "2026-12-08", "manual_contact", 0, NULL},
     {"permanent bounce: address marked", "open", NULL, ACT_BOUNCE,
      ACT_INTENT_NONE, BY_TOKEN, "", "", "boss@client1.test", "open", "", "",
      "bounce", 1, "finance"},
@@ -215,20 +215,19 @@ test_cases(struct act *a)
         struct act_decision d;
         struct act_result res;
         fill(&d, c, number);
-        T_INTEQ(act_apply(a, &params, &d, NULL, &res, err, sizeof err),
-                ACT_OK);
+        T_INTEQ(act_apply(a, &params, &d, NULL, &res, err, sizeof err), ACT_OK);
         T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", number),
                 c->want_status);
-        T_STREQ(q1("SELECT paused_until FROM invoices WHERE number=%Q",
-                   number), c->want_paused);
-        T_STREQ(q1("SELECT wait_until FROM invoices WHERE number=%Q",
-                   number), c->want_wait);
+        T_STREQ(q1("SELECT paused_until FROM invoices WHERE number=%Q", number),
+                c->want_paused);
+        T_STREQ(q1("SELECT wait_until FROM invoices WHERE number=%Q", number),
+                c->want_wait);
         T_STREQ(q1("SELECT group_concat(kind) FROM events WHERE invoice=%Q",
-                   number), c->want_event);
+                   number),
+                c->want_event);
         T_STREQ(q1("SELECT queue_id FROM events WHERE invoice=%Q", number),
                 "4Xz1Q");
-        int notices = qn("SELECT count(*) FROM notices", NULL) -
-                      notices_before;
+        int notices = qn("SELECT count(*) FROM notices", NULL) - notices_before;
         T_INTEQ(notices, c->want_notices);
         T_INTEQ(res.nnotices, c->want_notices);
         if (c->want_audience)
@@ -239,7 +238,8 @@ test_cases(struct act *a)
         T_INTEQ(res.ninvoices, review ? 0 : 1);
         if (c->kind == ACT_BOUNCE)
             T_CHECK(*q1("SELECT undeliverable_at FROM client_emails WHERE "
-                        "address=%Q", c->addr) != '\0',
+                        "address=%Q",
+                        c->addr) != '\0',
                     "address not marked undeliverable");
     }
 }
@@ -264,7 +264,8 @@ test_handoff(struct act *a)
     T_INTEQ(act_apply(a, &params, &d, NULL, &res, err, sizeof err), ACT_OK);
     T_INTEQ(res.handed_off, 0);
     T_STREQ(q1("SELECT handed_off_queue_id || ' ' || handed_off_at FROM "
-               "messages WHERE token=%Q", "tok-H-1"),
+               "messages WHERE token=%Q",
+               "tok-H-1"),
             "QID1 " AT);
     T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "H-1"), "open");
 
@@ -297,13 +298,12 @@ test_batch(struct act *a)
     struct act_result res[3];
     int rcs[3];
     char err[256];
-    T_INTEQ(act_apply_batch(a, &params, ds, NULL, 3, res, rcs, err,
-                            sizeof err), 0);
+    T_INTEQ(act_apply_batch(a, &params, ds, NULL, 3, res, rcs, err, sizeof err),
+            0);
     T_INTEQ(rcs[0], ACT_OK);
     T_INTEQ(rcs[1], ACT_FAILED);
     T_INTEQ(rcs[2], ACT_OK);
-    T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "B-1"),
-            "paused");
+    T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "B-1"), "paused");
     T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "B-2"),
             "disputed");
     T_INTEQ(res[2].nnotices, 1);
@@ -344,8 +344,7 @@ test_format_parse(void)
         } else {
             T_INTEQ(rc, -1);
             T_CHECK(strstr(err, parse_cases[i].want_err) != NULL,
-                    "error \"%s\" lacks \"%s\"", err,
-                    parse_cases[i].want_err);
+                    "error \"%s\" lacks \"%s\"", err, parse_cases[i].want_err);
         }
     }
     T_CASE("format then parse gives the same decision");
@@ -387,8 +386,8 @@ test_spool(struct act *a, const char *dbpath, const char *dir)
     struct spool_stats st;
     unlink(spool);
     T_CASE("replay of a missing spool");
-    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err,
-                         sizeof err), 0);
+    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err, sizeof err),
+            0);
 
     T_CASE("database locked: retry, spool, nothing lost");
     new_invoice("S-1", "open", NULL);
@@ -401,12 +400,11 @@ test_spool(struct act *a, const char *dbpath, const char *dir)
     struct act_decision d1, d2;
     fill(&d1, &cases[0], "S-1");
     fill(&d2, &cases[5], "S-2"); /* a dispute: one notice */
-    T_INTEQ(act_apply(a, &params, &d1, NULL, NULL, err, sizeof err),
-            ACT_RETRY);
+    T_INTEQ(act_apply(a, &params, &d1, NULL, NULL, err, sizeof err), ACT_RETRY);
     T_INTEQ(spool_append(spool, &d1, err, sizeof err), 0);
     T_INTEQ(spool_append(spool, &d2, err, sizeof err), 0);
-    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err,
-                         sizeof err), 1);
+    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err, sizeof err),
+            1);
     T_INTEQ(st.left, 2);
     T_INTEQ(st.applied, 0);
     T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "S-1"), "open");
@@ -416,11 +414,11 @@ test_spool(struct act *a, const char *dbpath, const char *dir)
     T_CASE("replay once the lock is gone");
     nreplayed = 0;
     T_INTEQ(spool_replay(spool, a, &params, count_applied, NULL, &st, err,
-                         sizeof err), 0);
+                         sizeof err),
+            0);
     T_INTEQ(st.applied, 2);
     T_INTEQ(nreplayed, 2);
-    T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "S-1"),
-            "paused");
+    T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "S-1"), "paused");
     T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "S-2"),
             "disputed");
     struct stat sb;
@@ -431,8 +429,8 @@ test_spool(struct act *a, const char *dbpath, const char *dir)
     int notices = qn("SELECT count(*) FROM notices", NULL);
     T_INTEQ(spool_append(spool, &d1, err, sizeof err), 0);
     T_INTEQ(spool_append(spool, &d2, err, sizeof err), 0);
-    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err,
-                         sizeof err), 0);
+    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err, sizeof err),
+            0);
     T_INTEQ(st.duplicate, 2);
     T_INTEQ(st.applied, 0);
     T_INTEQ(qn("SELECT count(*) FROM events", NULL), events);
@@ -449,8 +447,8 @@ test_spool(struct act *a, const char *dbpath, const char *dir)
     f = fopen(spool, "a");
     fputs("R1\ttorn", f); /* a write cut short by a crash */
     fclose(f);
-    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err,
-                         sizeof err), 0);
+    T_INTEQ(spool_replay(spool, a, &params, NULL, NULL, &st, err, sizeof err),
+            0);
     T_INTEQ(st.rejected, 2);
     T_INTEQ(st.applied, 1);
     T_STREQ(q1("SELECT status FROM invoices WHERE number=%Q", "S-3"),

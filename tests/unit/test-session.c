@@ -39,10 +39,18 @@ subst(const char *text)
         const char *v = NULL;
         if (*p == '%') {
             switch (p[1]) {
-            case 'T': v = tok_reply; break;
-            case 'O': v = tok_out; break;
-            case 'D': v = promise_day; break;
-            case 'E': v = promise_until; break;
+            case 'T':
+                v = tok_reply;
+                break;
+            case 'O':
+                v = tok_out;
+                break;
+            case 'D':
+                v = promise_day;
+                break;
+            case 'E':
+                v = promise_until;
+                break;
             }
         }
         if (v) {
@@ -85,7 +93,8 @@ setup(const char *dir)
     char *text = xasprintf(
         "Database %s\nSecretFile %s\nRulesDir %s/rules\nDomain relance.test\n"
         "From \"Compta\" <compta@fournisseur.test>\n"
-        "ReplyTo compta@fournisseur.test\nFinanceAddress finance@fournisseur.test\n"
+        "ReplyTo compta@fournisseur.test\nFinanceAddress "
+        "finance@fournisseur.test\n"
         "Socket inet:8895@127.0.0.1\nSpoolFile %s/spool\nMaxBodyBytes 1024\n"
         "Timezone Europe/Paris\n",
         dbf, keyf, src, dir);
@@ -101,7 +110,8 @@ setup(const char *dir)
     token_make(&key, tok_out);
     char *sql = sqlite3_mprintf(
         "INSERT INTO clients (id, name, created_at) VALUES ('C1', 'Un', 'x');"
-        "INSERT INTO client_emails VALUES ('C1', 'ap@client1.test', 1, NULL, NULL);"
+        "INSERT INTO client_emails VALUES ('C1', 'ap@client1.test', 1, NULL, "
+        "NULL);"
         "INSERT INTO invoices (number, client_id, issue_date, due_date, "
         " amount_cents, amount_due_cents, created_at) VALUES "
         " ('F-2026-0001', 'C1', '2026-01-01', '2026-02-01', 100, 100, 'x'),"
@@ -129,47 +139,75 @@ setup(const char *dir)
 static const struct session_case {
     const char *name;
     const char *from, *auth, *rcpt;
-    const char *headers;      /* "Name: value\n" lines; %T = tok_reply,
-                               * %O = tok_out */
+    const char *headers; /* "Name: value\n" lines; %T = tok_reply,
+                          * %O = tok_out */
     const char *body;
     enum session_verdict want_eoh;
-    int want_del_intent;      /* forged X-Relance-Intent to remove */
+    int want_del_intent; /* forged X-Relance-Intent to remove */
     const char *want_add[SESSION_NHDRS];
-    const char *check_sql;    /* NULL or a query ... */
-    const char *check_want;   /* ... and its expected first value */
+    const char *check_sql;  /* NULL or a query ... */
+    const char *check_want; /* ... and its expected first value */
 } cases[] = {
-    {"unrelated mail is let go at end-of-header", "x@other.test", NULL,
+    {"unrelated mail is let go at end-of-header",
+     "x@other.test",
+     NULL,
      "bob@fournisseur.test",
      "From: x@other.test\nTo: bob@fournisseur.test\nSubject: lunch\n"
      "Message-ID: <u1@other.test>\n",
-     "noon?\n", SESSION_ACCEPT, 0, {"", "", ""},
-     "SELECT count(*) FROM events", "0"},
-    {"forged headers on unrelated mail are removed", "x@other.test", NULL,
+     "noon?\n",
+     SESSION_ACCEPT,
+     0,
+     {"", "", ""},
+     "SELECT count(*) FROM events",
+     "0"},
+    {"forged headers on unrelated mail are removed",
+     "x@other.test",
+     NULL,
      "bob@fournisseur.test",
      "From: x@other.test\nTo: bob@fournisseur.test\nSubject: hi\n"
      "X-Relance-Intent: dispute\nx-relance-intent: paid\n",
-     "hi\n", SESSION_CONTINUE, 2, {"", "", ""}, NULL, NULL},
-    {"a reply with our token is acted on", "ap@client1.test", NULL,
+     "hi\n",
+     SESSION_CONTINUE,
+     2,
+     {"", "", ""},
+     NULL,
+     NULL},
+    {"a reply with our token is acted on",
+     "ap@client1.test",
+     NULL,
      "compta@fournisseur.test",
      "From: Client Un <ap@client1.test>\nTo: compta@fournisseur.test\n"
      "Subject: Re: Relance\nMessage-ID: <r1@client1.test>\n"
      "In-Reply-To: <%T@relance.test>\nX-Relance-Intent: dispute\n",
      "Bonjour, nous réglerons cette facture le %D.\n",
-     SESSION_CONTINUE, 1, {"F-2026-0001", "C1", "promise"},
+     SESSION_CONTINUE,
+     1,
+     {"F-2026-0001", "C1", "promise"},
      "SELECT status || ' ' || paused_until FROM invoices "
      "WHERE number = 'F-2026-0001'",
      "promised %E"},
     {"our own reminder leaving: hand-off at end-of-header",
-     "compta@fournisseur.test", NULL, "ap@client1.test",
+     "compta@fournisseur.test",
+     NULL,
+     "ap@client1.test",
      "From: compta@fournisseur.test\nTo: ap@client1.test\n"
      "Subject: Relance\nMessage-ID: <%O@relance.test>\n",
-     "Rappel\n", SESSION_ACCEPT, 0, {"", "", ""},
-     "SELECT handed_off_queue_id FROM messages WHERE id = 2", "QID"},
+     "Rappel\n",
+     SESSION_ACCEPT,
+     0,
+     {"", "", ""},
+     "SELECT handed_off_queue_id FROM messages WHERE id = 2",
+     "QID"},
     {"staff submission to a client: manual contact, no header",
-     "alice@partner.test", "alice", "ap@client1.test",
+     "alice@partner.test",
+     "alice",
+     "ap@client1.test",
      "From: alice@partner.test\nTo: ap@client1.test\n"
      "Subject: Votre facture F-2026-0002\nMessage-ID: <s1@partner.test>\n",
-     "Je vous appelle demain.\n", SESSION_CONTINUE, 0, {"", "", ""},
+     "Je vous appelle demain.\n",
+     SESSION_CONTINUE,
+     0,
+     {"", "", ""},
      "SELECT count(*) FROM events WHERE kind = 'manual_contact' "
      "AND invoice = 'F-2026-0002'",
      "1"},
