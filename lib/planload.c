@@ -225,7 +225,9 @@ load_invoices(sqlite3 *db, const struct scenario_set *scn,
             "SELECT number, client_id, issue_date, due_date, amount_cents,"
             " amount_due_cents, currency, payment_link, pdf, status,"
             " paused_until, wait_until, step, step_name, scenario,"
-            " payment_method FROM invoices"
+            " payment_method, (SELECT max(a.step) FROM approvals a"
+            "  WHERE a.invoice = number AND a.approved_at IS NOT NULL)"
+            " FROM invoices"
             " WHERE status NOT IN ('paid', 'disputed')"
             " ORDER BY client_id", -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -274,7 +276,7 @@ load_invoices(sqlite3 *db, const struct scenario_set *scn,
             .wait_until = day_or_none(text(st, 11)),
             .step = sqlite3_column_int(st, 12),
             .step_name = planload_arena_dup(d->arena, text(st, 13)),
-            .scn = chosen};
+            .scn = chosen, .approved = sqlite3_column_int(st, 16)};
     }
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }

@@ -41,10 +41,9 @@ last_index(const struct sched_invoice *inv)
 static bool
 sendable(const struct scenario_step *st)
 {
-    if (st->trigger != SCN_AT_OFFSET || st->approval)
+    if (st->trigger != SCN_AT_OFFSET)
         return false;
-    return st->channel == SCN_EMAIL || st->channel == SCN_MANAGER ||
-           st->channel == SCN_FINANCE;
+    return st->channel != SCN_SMS;
 }
 
 const struct scenario_step *
@@ -229,6 +228,14 @@ sched_plan(const struct sched_client *clients, size_t nclients,
                 sched_next_step(inv, now, &day, &plan->passed_over);
             if (st == NULL || day > now->today)
                 continue;
+            if (st->channel == SCN_TASK ||
+                (st->approval && inv->approved < st->index)) {
+                plan->people = xrealloc(plan->people, (plan->npeople + 1) *
+                                                          sizeof *plan->people);
+                plan->people[plan->npeople++] = (struct sched_item){
+                    .invoice = i, .step = st, .due_day = day};
+                continue;
+            }
             if (n == icap) {
                 icap = icap ? icap * 2 : 16;
                 items = xrealloc(items, icap * sizeof *items);
@@ -251,5 +258,6 @@ sched_plan_free(struct sched_plan *plan)
         free(plan->msgs[i].items);
     free(plan->msgs);
     free(plan->resumes);
+    free(plan->people);
     memset(plan, 0, sizeof *plan);
 }

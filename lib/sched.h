@@ -27,9 +27,10 @@
  *     once the due date has passed (today > due_date): a "your invoice is
  *     due in 5 days" message sent late would be wrong. It is passed over
  *     (not recorded) and the next step is considered.
- *   - Steps of channel sms/task have no sender yet (issue 5) and steps
- *     that need approval are not sent by the worker: they are passed over
- *     the same way and counted in `passed_over`.
+ *   - Steps of channel sms have no sender yet: they are passed over the
+ *     same way and counted in `passed_over`. A due task step, or a due
+ *     step flagged approval with inv->approved below its index, goes to
+ *     plan->people instead of a message (the client's gap rule applies).
  *   - Two messages to the same client are at least MinGapDays apart:
  *     a client whose last reminder went out less than min_gap_days ago
  *     gets nothing today.
@@ -85,6 +86,8 @@ struct sched_invoice {
                               the scenario still has a step of that name */
     const struct scenario *scn; /* chosen by the caller (scenario_choose);
                                    NULL or no steps = send nothing */
+    int approved;        /* highest step index a person approved
+                            (table approvals), 0 = none */
 };
 
 struct sched_now {
@@ -126,7 +129,13 @@ struct sched_plan {
     size_t nmsgs;
     size_t *resumes;         /* invoice indexes that resume (status open) */
     size_t nresumes;
-    size_t passed_over;      /* sms/task/approval steps passed over */
+    size_t passed_over;      /* sms and on-paid steps passed over */
+    /* Due steps that go to a person instead of a message (issue 5): task
+     * steps (the caller creates the task and records the step done) and
+     * steps flagged approval that no one approved yet (the caller records
+     * the request; the invoice waits at that step until approved). */
+    struct sched_item *people;
+    size_t npeople;
     size_t gap_skipped;      /* clients skipped for MinGapDays */
 };
 

@@ -7,6 +7,7 @@
  *   w_compose.c       rendering + MIME for a planned message or a notice
  *   w_pass.c          one pass: reconcile, plan, record, notices, submit
  *   w_send.c          the SMTP submission loop (exactly-once states)
+ *   w_people.c        task steps and steps waiting for approval
  */
 #ifndef W_H
 #define W_H
@@ -88,6 +89,14 @@ void w_msg_free(struct w_msg *m);
 /* w_pass: one whole pass; returns 0, or -1 when the database could not
  * be used (the daemon tries again next time). */
 int w_pass(const struct worker *w);
+
+/*
+ * w_people_apply records the plan's `people` items (tasks, approval
+ * requests) and their notices in one transaction. Returns 0 or -1
+ * (logged, rolled back).
+ */
+int w_people_apply(sqlite3 *db, struct outbox *ob,
+                   const struct planload_data *d, const struct sched_plan *p);
 
 /*
  * w_send submits every due queued message over one SMTP session

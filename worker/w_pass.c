@@ -157,6 +157,8 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
               "closed=%d", d.ninvoices, p.nmsgs, p.nresumes, p.closed);
     if (!dry && apply_resumes(db, &d, &p) < 0)
         msg_warn("worker: could not resume invoices: %s", sqlite3_errmsg(db));
+    if (!dry)
+        w_people_apply(db, ob, &d, &p);
     for (size_t i = 0; i < p.nmsgs && !w_stopping(); i++) {
         struct w_msg m;
         if (w_compose_plan(w, &d, &p.msgs[i], sn.today, &m) == 0) {
