@@ -24,6 +24,7 @@ export PF_RELAY=sink
 SIZE=5120
 
 pf_start
+trap 'pf_cleanup; rm -rf "$WORK"' EXIT
 relance_conf "Mode live"
 cp -r "$RELANCE_SRC/rules" "$WORK/rules"
 sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
@@ -75,6 +76,3 @@ print('submit: smtp-source   %d msgs in %.2f s = %6.1f msg/s' % (n, t1 - t0, src
 print('submit: relance-worker %d msgs in %.2f s = %6.1f msg/s (%d sent)' % (sent, t3 - t2, wrk, sent))
 print('submit: ratio %.2f (target >= 0.70: %s)' % (wrk / src, 'met' if wrk / src >= 0.7 else 'MISSED'))
 EOP
-pf_cleanup
-trap - EXIT
-rm -rf "$WORK"
