@@ -72,7 +72,8 @@ static const char *const sql[Q_N] = {
     [Q_SUBMITTING_ROWS] =
         "SELECT id, message_id, client_id, kind, mail_from, recipients,"
         " body, attempts, created_at, handed_off_at FROM messages"
-        " WHERE state = 'submitting' ORDER BY id",
+        " WHERE state = 'submitting' OR (state = 'uncertain'"
+        " AND handed_off_at IS NOT NULL) ORDER BY id",
     [Q_SETSTATE] = "UPDATE messages SET state = ?, sent_at = ? WHERE id = ?",
     [Q_INSERT_NOTICE] =
         "INSERT INTO notices (created_at, kind, audience, invoice, client_id,"

@@ -37,6 +37,8 @@
  *     notice to finance naming the Message-ID so a person checks the
  *     MTA's log (grep the Message-ID) and re-sends by hand if needed.
  *     It is never re-sent blindly.
+ *   - uncertain that later gets handed_off_at (the milter's finding was
+ *     spooled and applied after the reconcile): -> sent.
  */
 #ifndef OUTBOX_H
 #define OUTBOX_H
@@ -141,7 +143,8 @@ int outbox_mark_failed(struct outbox *ob, const struct outbox_row *row,
 
 /*
  * outbox_reconcile applies the rule above to every row in state
- * submitting. Counts go to st (also the number of rows still queued).
+ * submitting, and to uncertain rows that have the milter's evidence now.
+ * Counts go to st (also the number of rows still queued).
  * Returns 0 or -1.
  */
 int outbox_reconcile(struct outbox *ob, time_t now, struct outbox_stats *st);

@@ -52,6 +52,10 @@ static const struct {
     {"reconcile: the milter saw it leave",
      {{RECORD, 0, 1}, {SUBMITTING, 0, 0}, {HANDOFF, 0, 0}, {RECONCILE, 0, 0}},
      "sent", 0, 1, 2, "reminder_sent=1 send_uncertain=0", 0},
+    {"uncertain, then the milter's late evidence: sent",
+     {{RECORD, 0, 1}, {SUBMITTING, 0, 0}, {RECONCILE, 0, 0}, {HANDOFF, 0, 0},
+      {RECONCILE, 0, 0}},
+     "sent", 0, 1, 2, "send_uncertain=1 reminder_sent=1", 1},
     {"4xx: back to queued with an attempt counted",
      {{RECORD, 0, 1}, {SUBMITTING, 0, 0}, {TEMP, 0, 1}},
      "queued", 1, 1, 2, "send_failed=0", 0},
@@ -149,8 +153,8 @@ run_op(sqlite3 *db, struct outbox *ob, const struct step *s, time_t t0,
         return outbox_mark_failed(ob, row, now, "550 5.1.1 no such user");
     case HANDOFF:
         return db_exec(db, "UPDATE messages SET handed_off_at = "
-                           "'2026-11-09T09:00:01Z' WHERE state = "
-                           "'submitting'");
+                           "'2026-11-09T09:00:01Z' WHERE state IN "
+                           "('submitting', 'uncertain')");
     case RECONCILE:
         return outbox_reconcile(ob, now, NULL);
     }
