@@ -163,11 +163,13 @@ smtp_open(const struct smtp_conf *c, struct smtp_reply *r)
     if (hello(s, r) != SMTP_OK || start_tls(s, c->tls, r) != SMTP_OK)
         goto fail;
     if (c->user && c->user[0]) {
-        rc = mailesmtp_auth_sasl(s->session, "PLAIN", NULL, NULL, NULL,
+        /* PLAIN when offered, else LOGIN; one try (a refused password is
+         * not tried again under another name). */
+        const char *mech = (s->session->auth & MAILSMTP_AUTH_PLAIN) ||
+                                   !(s->session->auth & MAILSMTP_AUTH_LOGIN)
+                               ? "PLAIN" : "LOGIN";
+        rc = mailesmtp_auth_sasl(s->session, mech, NULL, NULL, NULL,
                                  c->user, c->user, c->password, NULL);
-        if (rc != MAILSMTP_NO_ERROR)
-            rc = mailesmtp_auth_sasl(s->session, "LOGIN", NULL, NULL, NULL,
-                                     c->user, c->user, c->password, NULL);
         if (answer(s, rc, "AUTH", r) != SMTP_OK) {
             if (r->status == SMTP_OK || r->code == 0)
                 r->status = SMTP_TEMP;
