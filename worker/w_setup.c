@@ -111,8 +111,10 @@ w_setup(struct worker *w, const char *path)
         if (pw == NULL)
             problem(&bad, "SmtpPasswordFile: cannot read %s (SmtpUser is set)",
                     w->cfg.smtp_password_file);
-        else
-            w->smtp_password = xstrdup(strtok(pw, "\r\n") ? pw : "");
+        else {
+            pw[strcspn(pw, "\r\n")] = '\0'; /* the first line */
+            w->smtp_password = xstrdup(pw);
+        }
         free(pw);
     }
     load_rules(w, &bad);
