@@ -36,6 +36,18 @@ static struct {
     struct act *act;
 } rep;
 
+/* rep_close lets the replay connection and its generation go. */
+static void
+rep_close(void)
+{
+    if (rep.gen == NULL)
+        return;
+    act_free(rep.act);
+    db_close(rep.db);
+    engine_release(rep.gen);
+    memset(&rep, 0, sizeof rep);
+}
+
 static void
 close_db(struct engine_gen *g)
 {
@@ -204,12 +216,7 @@ engine_stop(void)
     struct engine_gen *old = cur;
     cur = NULL;
     pthread_mutex_unlock(&cur_mu);
-    if (rep.gen) {
-        act_free(rep.act);
-        db_close(rep.db);
-        engine_release(rep.gen);
-        memset(&rep, 0, sizeof rep);
-    }
+    rep_close();
     engine_release(old);
 }
 
@@ -403,14 +410,18 @@ static void
 maintain_db(struct engine_gen *g)
 {
     char err[512];
+    bool gone = false;
     pthread_mutex_lock(&g->dbmu);
     if (g->db && db_gone(g)) {
         msg_warn("database %s removed or replaced; reopening", g->cfg.database);
         close_db(g);
+        gone = true;
     }
     if (g->db == NULL && open_db(g, err, sizeof err) == 0)
         msg_info("database %s available again", g->cfg.database);
     pthread_mutex_unlock(&g->dbmu);
+    if (gone)
+        rep_close(); /* the replay connection points to the old file too */
 }
 
 static void
@@ -427,12 +438,7 @@ replay(struct engine_gen *g)
         return;
     }
     if (rep.gen != g) {
-        if (rep.gen) {
-            act_free(rep.act);
-            db_close(rep.db);
-            engine_release(rep.gen);
-        }
-        memset(&rep, 0, sizeof rep);
+        rep_close();
         rep.db = db_open(g->cfg.database, 0, g->cfg.busy_timeout_ms, err,
                          sizeof err);
         rep.act = rep.db ? act_new(rep.db, err, sizeof err) : NULL;
@@ -469,13 +475,8 @@ void
 engine_maintain(void)
 {
     struct engine_gen *g = engine_acquire();
-    if (rep.gen && rep.gen != g) {
-        /* reloaded: let the old generation go */
-        act_free(rep.act);
-        db_close(rep.db);
-        engine_release(rep.gen);
-        memset(&rep, 0, sizeof rep);
-    }
+    if (rep.gen != g)
+        rep_close(); /* reloaded: let the old generation go */
     maintain_db(g);
     pthread_mutex_lock(&g->qmu);
     bool due = g->spool_pending && time(NULL) >= g->retry_at;
