@@ -100,7 +100,7 @@ sbuf_adds(struct sbuf *b, const char *s)
 }
 
 void
-sbuf_addc(struct sbuf *b, char c)
+sbuf_addc_slow(struct sbuf *b, char c)
 {
     sbuf_add(b, &c, 1);
 }

@@ -35,7 +35,20 @@ struct sbuf {
 
 void sbuf_add(struct sbuf *b, const char *s, size_t n);
 void sbuf_adds(struct sbuf *b, const char *s);
-void sbuf_addc(struct sbuf *b, char c);
+void sbuf_addc_slow(struct sbuf *b, char c);
+
+/* sbuf_addc appends one byte; inline because the mail reader and the
+ * quote stripper call it per character on the milter's hot path. */
+static inline void
+sbuf_addc(struct sbuf *b, char c)
+{
+    if (b->len + 1 < b->cap) {
+        b->s[b->len++] = c;
+        b->s[b->len] = '\0';
+    } else {
+        sbuf_addc_slow(b, c);
+    }
+}
 void sbuf_addf(struct sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap);
