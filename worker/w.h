@@ -8,6 +8,8 @@
  *   w_pass.c          one pass: reconcile, plan, record, notices, submit
  *   w_send.c          the SMTP submission loop (exactly-once states)
  *   w_people.c        task steps and steps waiting for approval
+ *   w_thanks.c        thank-you messages after payment (`on paid` steps)
+ *   w_digest.c        the daily digest to finance, before the first send
  */
 #ifndef W_H
 #define W_H
@@ -84,6 +86,13 @@ struct w_notice {
 
 int w_compose_notice(const struct worker *w, const struct w_notice *n,
                      int today, struct w_msg *out);
+
+/* w_compose_finance renders template name with ctx into a message to
+ * FinanceAddress (Auto-Submitted). out must be zeroed; the caller sets
+ * kind, channel and step. Returns 0, or -1 (logged). */
+struct tmpl_ctx;
+int w_compose_finance(const struct worker *w, const char *name,
+                      const struct tmpl_ctx *ctx, struct w_msg *out);
 void w_msg_free(struct w_msg *m);
 
 /* w_pass: one whole pass; returns 0, or -1 when the database could not
@@ -97,6 +106,52 @@ int w_pass(const struct worker *w);
  */
 int w_people_apply(sqlite3 *db, struct outbox *ob,
                    const struct planload_data *d, const struct sched_plan *p);
+
+/*
+ * Thank-you messages (w_thanks.c): invoices fully paid within the last
+ * W_THANKS_DAYS days that were in the dunning sequence (at least one
+ * reminder recorded), whose scenario has an `on paid` email step not yet
+ * recorded for them; one message per client (not on hold, with an
+ * address). Arrays shaped like planload_data's so w_compose_plan builds
+ * the messages (client indexes are d's).
+ */
+#define W_THANKS_DAYS 30
+struct w_thanks {
+    struct sched_invoice *si;
+    struct planload_invoice *wi;
+    size_t ninvoices;
+    struct sched_msg *msgs;
+    size_t nmsgs;
+    struct planload_arena *arena;
+};
+
+/* w_thanks_load fills t (zeroed first) for today. Returns 0, or -1
+ * (logged) with t empty; always safe to w_thanks_free. */
+int w_thanks_load(const struct worker *w, sqlite3 *db,
+                  const struct planload_data *d, int today,
+                  struct w_thanks *t);
+/* w_thanks_compose builds t's message k (kind "thanks", its reminders
+ * rows at the on-paid step). Returns 0 or -1 (logged). */
+int w_thanks_compose(const struct worker *w, const struct planload_data *d,
+                     const struct w_thanks *t, size_t k, int today,
+                     struct w_msg *out);
+void w_thanks_free(struct w_thanks *t);
+
+/*
+ * w_before_send (w_digest.c): what goes before today's planned messages,
+ * in order: the daily digest to finance (when Digest is on and none was
+ * recorded this local day; it lists what goes out, the thanks included,
+ * and what is held back and why), then the thank-you messages. Called by
+ * w_pass.c with the day's plan (never when the plan is closed). t gets
+ * the thanks loaded: the messages borrow its strings, so the caller
+ * frees it with w_thanks_free after recording them. *out is a new array
+ * of composed messages (each freed with w_msg_free, the array with
+ * free); returns their number.
+ */
+size_t w_before_send(const struct worker *w, sqlite3 *db,
+                     const struct planload_data *d,
+                     const struct sched_plan *p, const struct sched_now *sn,
+                     struct w_thanks *t, struct w_msg **out);
 
 /*
  * w_send submits every due queued message over one SMTP session

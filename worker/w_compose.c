@@ -318,6 +318,24 @@ w_compose_notice(const struct worker *w, const struct w_notice *n, int today,
     return rc;
 }
 
+int
+w_compose_finance(const struct worker *w, const char *name,
+                  const struct tmpl_ctx *ctx, struct w_msg *out)
+{
+    char *subject = NULL, *body = NULL, err[512];
+    if (tmpl_render(w->tmpl, name, ctx, &subject, &body, err, sizeof err) < 0) {
+        msg_warn("worker: %s: %s", name, err);
+        return -1;
+    }
+    struct addr_list to = {0};
+    add_addr(&to, w->finance_addr);
+    int rc = finish(w, out, subject ? subject : name, body, &to, NULL, true,
+                    NULL, 0);
+    free(subject);
+    free(body);
+    return rc;
+}
+
 void
 w_msg_free(struct w_msg *m)
 {

@@ -159,6 +159,21 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
         msg_warn("worker: could not resume invoices: %s", sqlite3_errmsg(db));
     if (!dry)
         w_people_apply(db, ob, &d, &p);
+    /* The daily digest, then thank-you messages, ahead of the plan's
+     * messages (w_digest.c). */
+    struct w_thanks th = {0};
+    struct w_msg *first = NULL;
+    size_t nfirst = p.closed ? 0 : w_before_send(w, db, &d, &p, &sn, &th,
+                                                 &first);
+    for (size_t i = 0; i < nfirst; i++) {
+        if (dry)
+            write_eml(w, &first[i], ++*seq);
+        else
+            record(w, ob, &first[i], NULL, 0);
+        w_msg_free(&first[i]);
+    }
+    free(first);
+    w_thanks_free(&th);
     for (size_t i = 0; i < p.nmsgs && !w_stopping(); i++) {
         struct w_msg m;
         if (w_compose_plan(w, &d, &p.msgs[i], sn.today, &m) == 0) {

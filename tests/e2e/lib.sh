@@ -198,7 +198,8 @@ mail_clear() {
 }
 
 # relance_conf [EXTRA LINES...]: write $RELANCE_CONF for this test: live
-# mode towards the private Postfix, rules from the source tree.
+# mode towards the private Postfix, rules from the source tree, no daily
+# digest (tests that count messages; pass "Digest yes" to get it).
 relance_conf() {
     MILTER_PORT=${MILTER_PORT:-$(free_port)}
     cat > "$RELANCE_CONF" <<EOC
@@ -221,6 +222,7 @@ Socket inet:$MILTER_PORT@127.0.0.1
 SpoolFile $WORK/milter.spool
 DossierDir $WORK/dossiers
 PdfDir $WORK/pdf
+Digest no
 EOC
     for line in "$@"; do
         key=${line%% *}
