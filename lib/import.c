@@ -27,15 +27,19 @@
 static const char *const sqls[S_COUNT] = {
     [S_CLIENT_GET] = "SELECT name, first_name, last_name, language, segment, "
                      "annual_revenue_cents, account_manager, "
-                     "account_manager_email, phone FROM clients WHERE id = ?",
+                     "account_manager_email, phone, public_sector, "
+                     "contract_rate_bp, scenario FROM clients WHERE id = ?",
     [S_CLIENT_INS] = "INSERT INTO clients (id, name, first_name, last_name, "
                      "language, segment, annual_revenue_cents, "
                      "account_manager, account_manager_email, phone, "
-                     "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                     "public_sector, contract_rate_bp, scenario, "
+                     "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_CLIENT_UPD] = "UPDATE clients SET name = ?2, first_name = ?3, "
                      "last_name = ?4, language = ?5, segment = ?6, "
                      "annual_revenue_cents = ?7, account_manager = ?8, "
-                     "account_manager_email = ?9, phone = ?10 WHERE id = ?1",
+                     "account_manager_email = ?9, phone = ?10, "
+                     "public_sector = ?11, contract_rate_bp = ?12, "
+                     "scenario = ?13 WHERE id = ?1",
     [S_EMAILS_GET] = "SELECT address FROM client_emails WHERE client_id = ? "
                      "ORDER BY position",
     [S_EMAIL_PUT] = "INSERT INTO client_emails (client_id, address, position) "
@@ -47,17 +51,19 @@ static const char *const sqls[S_COUNT] = {
     [S_INV_INS] = "INSERT INTO invoices (number, client_id, issue_date, "
                   "due_date, amount_cents, amount_due_cents, currency, "
                   "payment_link, pdf, status, paid_date, overpaid_cents, "
-                  "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                  "created_at, scenario, payment_method) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                   "ON CONFLICT (number) DO NOTHING",
     [S_INV_GET] = "SELECT client_id, issue_date, due_date, amount_cents, "
                   "amount_due_cents, overpaid_cents, currency, payment_link, "
-                  "pdf, status FROM invoices WHERE number = ?",
+                  "pdf, status, scenario, payment_method FROM invoices "
+                  "WHERE number = ?",
     [S_INV_UPD] = "UPDATE invoices SET issue_date = ?2, due_date = ?3, "
                   "amount_cents = ?4, amount_due_cents = ?5, "
                   "overpaid_cents = ?6, currency = ?7, payment_link = ?8, "
                   "pdf = ?9, status = ?10, paid_date = CASE WHEN ?10 = "
-                  "'paid' THEN coalesce(paid_date, ?11) END "
-                  "WHERE number = ?1",
+                  "'paid' THEN coalesce(paid_date, ?11) END, "
+                  "scenario = ?12, payment_method = ?13 WHERE number = ?1",
     [S_PAYSUM] = "SELECT coalesce(sum(amount_cents), 0) FROM payments "
                  "WHERE invoice = ?",
     [S_INV_EXISTS] = "SELECT 1 FROM invoices WHERE number = ?",
@@ -266,23 +272,65 @@ parse_emails(struct csvin *in, const struct csvin_row *row, int col,
 /* ---- clients ---- */
 
 enum { C_ID, C_NAME, C_EMAIL, C_FIRST, C_LAST, C_LANG, C_SEGMENT, C_REVENUE,
-       C_AM, C_AM_EMAIL, C_PHONE, C_NCOLS };
+       C_AM, C_AM_EMAIL, C_PHONE, C_PUBLIC, C_RATE, C_SCENARIO, C_NCOLS };
 
 static const struct csvin_col client_cols[C_NCOLS] = {
     {"client_id", true},      {"name", true},     {"email", true},
     {"first_name", false},    {"last_name", false}, {"language", false},
     {"segment", false},       {"annual_revenue", false},
     {"account_manager", false}, {"account_manager_email", false},
-    {"phone", false},
+    {"phone", false},         {"public_sector", false},
+    {"contract_rate", false}, {"scenario", false},
 };
 
 /* The client fields in S_CLIENT_GET order, and their CSV columns. */
-#define NCF 9
+#define NCF 12
 static const int cf_col[NCF] = {C_NAME, C_FIRST, C_LAST, C_LANG, C_SEGMENT,
-                                C_REVENUE, C_AM, C_AM_EMAIL, C_PHONE};
+                                C_REVENUE, C_AM, C_AM_EMAIL, C_PHONE,
+                                C_PUBLIC, C_RATE, C_SCENARIO};
 static const char *const cf_name[NCF] = {
     "name", "first_name", "last_name", "language", "segment",
-    "annual_revenue", "account_manager", "account_manager_email", "phone"};
+    "annual_revenue", "account_manager", "account_manager_email", "phone",
+    "public_sector", "contract_rate", "scenario"};
+
+/* public_sector: "1", "0", or NULL (with the error reported). */
+static const char *
+parse_public(struct csvin *in, const struct csvin_row *row, const char *v)
+{
+    static const char *const yes[] = {"oui", "yes", "1", "true", "o", "y"};
+    static const char *const no[] = {"non", "no", "0", "false", "n", ""};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (str_iequal(v, yes[i]))
+            return "1";
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (str_iequal(v, no[i]))
+            return "0";
+    csvin_error(in, row, C_PUBLIC, "\"%s\" is not oui/non (yes/no, 1/0)", v);
+    return NULL;
+}
+
+/* contract_rate: a percentage (decimal comma or point, at most two
+ * decimals) into basis points as text in buf ("" when empty). */
+static void
+parse_rate(struct csvin *in, const struct csvin_row *row, const char *v,
+           char *buf, size_t len)
+{
+    int64_t bp;
+    const char *why = "must be above 0 and at most 100 %";
+    char *copy = xstrdup(v), *t = str_trim(copy);
+    size_t n = strlen(t);
+    if (n && t[n - 1] == '%')
+        t[n - 1] = '\0';
+    str_trim(t);
+    if (*t == '\0')
+        buf[0] = '\0';
+    else if (money_parse(t, &bp, &why) < 0 || bp <= 0 || bp > 10000)
+        csvin_error(in, row, C_RATE, "\"%s\" is not a rate in percent: %s",
+                    v, why);
+    else
+        snprintf(buf, len, "%lld", (long long)bp);
+    free(copy);
+}
 
 static int
 write_emails(struct imp *im, const char *id, const char *list,
@@ -354,6 +402,10 @@ import_client_row(struct csvin *in, const struct csvin_row *row, void *arg)
             csvin_error(in, row, C_AM_EMAIL, "invalid e-mail address \"%s\"",
                         v[C_AM_EMAIL]);
     }
+    const char *pub = v[C_PUBLIC] ? parse_public(in, row, v[C_PUBLIC]) : NULL;
+    char rate[24] = "";
+    if (v[C_RATE])
+        parse_rate(in, row, v[C_RATE], rate, sizeof rate);
     if (csvin_nerrors(in) > errs || errs > 0)
         goto out; /* bad row, or an earlier one: validate only */
 
@@ -387,6 +439,10 @@ import_client_row(struct csvin *in, const struct csvin_row *row, void *arg)
             val = v[C_REVENUE] ? revenue : NULL;
         else if (cf_col[i] == C_AM_EMAIL)
             val = v[C_AM_EMAIL] ? (am_email ? am_email : "") : NULL;
+        else if (cf_col[i] == C_PUBLIC) /* never NULL in the table */
+            val = pub ? pub : exists ? NULL : "0";
+        else if (cf_col[i] == C_RATE)
+            val = v[C_RATE] ? rate : NULL;
         nv[i] = val ? (*val ? xstrdup(val) : NULL) : dup_or_null(ov[i]);
     }
     struct sbuf changed = {0};
@@ -402,13 +458,14 @@ import_client_row(struct csvin *in, const struct csvin_row *row, void *arg)
     st = imp_stmt(im, exists ? S_CLIENT_UPD : S_CLIENT_INS);
     db_bind_text(st, 1, v[C_ID]);
     for (int i = 0; i < NCF; i++) {
-        if (cf_col[i] == C_REVENUE && nv[i])
+        if ((cf_col[i] == C_REVENUE || cf_col[i] == C_RATE ||
+             cf_col[i] == C_PUBLIC) && nv[i])
             sqlite3_bind_int64(st, 2 + i, strtoll(nv[i], NULL, 10));
         else
             db_bind_text(st, 2 + i, nv[i]);
     }
     if (!exists)
-        db_bind_text(st, 11, im->at);
+        db_bind_text(st, 2 + NCF, im->at);
     if (changed.len)
         sbuf_addc(&changed, ']');
     if (sqlite3_step(st) != SQLITE_DONE ||

@@ -13,12 +13,13 @@
 #include <string.h>
 
 enum { I_NUMBER, I_CLIENT, I_ISSUE, I_DUE, I_AMOUNT, I_CURRENCY, I_PAID,
-       I_LINK, I_PDF, I_NCOLS };
+       I_LINK, I_PDF, I_SCENARIO, I_METHOD, I_NCOLS };
 
 const struct csvin_col import_invoice_cols[] = {
     {"number", true},   {"client_id", true}, {"issue_date", true},
     {"due_date", true}, {"amount", true},    {"currency", false},
     {"amount_paid", false}, {"payment_link", false}, {"pdf", false},
+    {"scenario", false}, {"payment_method", false},
 };
 const int import_invoice_ncols = I_NCOLS;
 
@@ -69,17 +70,17 @@ get_amount(struct csvin *in, const struct csvin_row *row, int col,
  * inv_free).
  */
 struct inv {
-    const char *client, *link, *pdf;
+    const char *client, *link, *pdf, *scenario, *method;
     char issue[11], due[11], currency[4], status[12];
     int64_t amount, paid; /* paid: what the accounting export says */
     int64_t amount_due, overpaid;
-    char *own[3];
+    char *own[5];
 };
 
 static void
 inv_free(struct inv *v)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
         free(v->own[i]);
 }
 
@@ -149,6 +150,8 @@ parse_invoice(struct csvin *in, const struct csvin_row *row, struct inv *v)
     v->client = val[I_CLIENT];
     v->link = val[I_LINK] && *val[I_LINK] ? val[I_LINK] : NULL;
     v->pdf = val[I_PDF] && *val[I_PDF] ? val[I_PDF] : NULL;
+    v->scenario = val[I_SCENARIO] && *val[I_SCENARIO] ? val[I_SCENARIO] : NULL;
+    v->method = val[I_METHOD] && *val[I_METHOD] ? val[I_METHOD] : NULL;
     return csvin_nerrors(in) > errs ? -1 : 0;
 }
 
@@ -175,6 +178,8 @@ load_invoice(struct imp *im, const char *number, struct inv *o,
     o->link = inv_keep(o, 1, st, 7);
     o->pdf = inv_keep(o, 2, st, 8);
     snprintf(o->status, sizeof o->status, "%s", imp_text(st, 9));
+    o->scenario = inv_keep(o, 3, st, 10);
+    o->method = inv_keep(o, 4, st, 11);
     st = imp_stmt(im, S_PAYSUM);
     db_bind_text(st, 1, number);
     if (sqlite3_step(st) != SQLITE_ROW)
@@ -203,6 +208,8 @@ insert_invoice(struct imp *im, const char *number, const struct inv *v)
     imp_bind(st, 11, v->amount_due == 0 ? im->today_iso : NULL);
     sqlite3_bind_int64(st, 12, v->overpaid);
     imp_bind(st, 13, im->at);
+    imp_bind(st, 14, v->scenario);
+    imp_bind(st, 15, v->method);
     if (imp_run(st) != SQLITE_DONE)
         return -1;
     return sqlite3_changes(im->db);
@@ -222,15 +229,21 @@ update_invoice(struct imp *im, struct csvin *in, const struct csvin_row *row,
         v->link = o->link;
     if (val[I_PDF] == NULL)
         v->pdf = o->pdf;
+    if (val[I_SCENARIO] == NULL)
+        v->scenario = o->scenario;
+    if (val[I_METHOD] == NULL)
+        v->method = o->method;
     struct sbuf ch = {0};
     static const char *const names[] = {"issue_date", "due_date", "amount",
                                         "currency", "amount_paid",
-                                        "payment_link", "pdf"};
+                                        "payment_link", "pdf", "scenario",
+                                        "payment_method"};
     bool diff[] = {
         strcmp(v->issue, o->issue) != 0, strcmp(v->due, o->due) != 0,
         v->amount != o->amount, strcmp(v->currency, o->currency) != 0,
         v->paid != o->paid, !imp_same(v->link, o->link),
-        !imp_same(v->pdf, o->pdf),
+        !imp_same(v->pdf, o->pdf), !imp_same(v->scenario, o->scenario),
+        !imp_same(v->method, o->method),
     };
     for (size_t i = 0; i < sizeof diff / sizeof diff[0]; i++)
         if (diff[i])
@@ -254,6 +267,8 @@ update_invoice(struct imp *im, struct csvin *in, const struct csvin_row *row,
     db_bind_text(st, 10, v->status);
     /* paid_date: kept while paid, today when the import settles it. */
     db_bind_text(st, 11, im->today_iso);
+    db_bind_text(st, 12, v->scenario);
+    db_bind_text(st, 13, v->method);
     if (sqlite3_step(st) != SQLITE_DONE ||
         imp_row_event(im, "updated", val[I_NUMBER], o->client, row->line,
                       ch.s) < 0 ||

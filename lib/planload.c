@@ -293,7 +293,8 @@ load_profile_columns(sqlite3 *db, struct planload_data *d, const char ***segment
     for (size_t i = 0; i < d->nclients; i++)
         (*revenue)[i] = -1;
     if (sqlite3_prepare_v2(db,
-            "SELECT id, segment, annual_revenue_cents, scenario FROM clients"
+            "SELECT id, segment, annual_revenue_cents, scenario,"
+            " public_sector, contract_rate_bp FROM clients"
             " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
         return;
     struct walk w = {0, -1};
@@ -305,6 +306,8 @@ load_profile_columns(sqlite3 *db, struct planload_data *d, const char ***segment
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             (*revenue)[ci] = sqlite3_column_int64(st, 2);
         (*overrides)[ci] = planload_arena_dup(d->arena, text(st, 3));
+        d->wc[ci].public_sector = sqlite3_column_int(st, 4) != 0;
+        d->wc[ci].contract_rate_bp = sqlite3_column_int(st, 5);
     }
     sqlite3_finalize(st);
 }

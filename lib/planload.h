@@ -16,6 +16,7 @@
 #include "sched.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ struct planload_client {
     int lang;
     const char **addrs;      /* deliverable addresses, in CSV order */
     size_t naddrs;
+    bool public_sector;      /* clients.public_sector (lib/legal) */
+    int contract_rate_bp;    /* clients.contract_rate_bp, 0 = none */
 };
 
 /* The invoice fields the planner does not need. */

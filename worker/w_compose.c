@@ -108,12 +108,15 @@ finish(const struct worker *w, struct w_msg *out, const char *subject,
  * Leaves the amounts at -1 (not computed) when a rate is missing.
  */
 static void
-legal_amounts(const struct worker *w, struct tmpl_invoice *ti, int lang,
-              int today, int *rate_bp)
+legal_amounts(const struct worker *w, struct tmpl_invoice *ti,
+              const struct planload_client *c, int today, int *rate_bp)
 {
     if (ti->currency && strcmp(ti->currency, "EUR") != 0)
         return;
-    struct legal_terms terms = {0};
+    int lang = c->lang;
+    /* The client's terms: public buyer, contract (CGV) rate. */
+    struct legal_terms terms = {.public_sector = c->public_sector,
+                                .contract_rate_bp = c->contract_rate_bp};
     struct legal_result res;
     char err[512];
     if (legal_compute(&w->legal, &terms, ti->amount_due_cents, ti->due_date,
@@ -194,7 +197,7 @@ w_compose_plan(const struct worker *w, const struct planload_data *d,
     int rate_bp = 0;
     if (m->flags & SCN_F_LEGAL)
         for (size_t i = 0; i < m->nitems; i++)
-            legal_amounts(w, &ti[i], c->lang, today, &rate_bp);
+            legal_amounts(w, &ti[i], c, today, &rate_bp);
     out->invoices = sbuf_steal(&invs);
     out->missing_pdf = missing.len ? sbuf_steal(&missing) : NULL;
     sbuf_free(&missing);

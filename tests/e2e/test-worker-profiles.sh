@@ -28,11 +28,11 @@ CTL="$RELANCECTL --now"
 $CTL "2026-10-20 09:00" init >/dev/null
 "$RELANCE_BIN/relance-worker" -c "$RELANCE_CONF" -n || fail "config check"
 cat > "$WORK/clients.csv" <<'EOF'
-client_id;name;email;language;segment;account_manager;account_manager_email
-KA;Grand Compte SA;ap@ka.test compta@ka.test;fr;key-account;Alice Martin;alice@fournisseur.test
-NEW;Nouveau SARL;new@new.test;fr;;Bob Leroy;bob@fournisseur.test
-LATE;Retard et Fils;late@late.test;fr;;Alice Martin;alice@fournisseur.test
-P;Pause SAS;p@p.test;fr;;;
+client_id;name;email;language;segment;account_manager;account_manager_email;public_sector
+KA;Grand Compte SA;ap@ka.test compta@ka.test;fr;key-account;Alice Martin;alice@fournisseur.test;oui
+NEW;Nouveau SARL;new@new.test;fr;;Bob Leroy;bob@fournisseur.test;non
+LATE;Retard et Fils;late@late.test;fr;;Alice Martin;alice@fournisseur.test;
+P;Pause SAS;p@p.test;fr;;;;
 EOF
 # LATE's history: three invoices of the spring, settled by this import
 # (paid date = the import day, months after their due dates).
@@ -124,7 +124,11 @@ has "$(digest_body)" "remerciement après paiement" "digest (thanks)"
 ka=$(to '^ap@ka.test')
 [ -n "$ka" ] || fail "KA formal notice"
 assert_eq "$(echo "$ka" | cut -f2)" "alice@fournisseur.test" "KA formal notice Cc"
-$MC body "$LAST" --to ap@ka.test | grep -qF "L441-10" || fail "formal notice cites L441-10"
+$MC body "$LAST" --to ap@ka.test > "$WORK/ka-formal.txt"
+grep -qF "L441-10" "$WORK/ka-formal.txt" || fail "formal notice cites L441-10"
+# KA is a public buyer (public_sector column): ECB 2,15 % + 8 points.
+grep -q "10,15" "$WORK/ka-formal.txt" || fail "public buyer's rate (10,15 %)"
+grep -q "12,15" "$WORK/ka-formal.txt" && fail "the private rate on a public buyer"
 
 note "Wednesday 28 October: no second thanks; KA's courtesy held by MinGapDays"
 run_day "2026-10-28 10:00"

@@ -94,6 +94,39 @@ static const struct {
      "invoice;date;amount;reference\nF2;01/03/2026;5;x\nF2;01/03/2026;5;x\n",
      0, NULL, "SELECT overpaid_cents FROM invoices WHERE number = 'F2'",
      "1500"},
+    {"public sector, contract rate, scenario", IMPORT_CLIENTS,
+     "client_id;name;email;public_sector;contract_rate;scenario\n"
+     "C1;Dupont;a@example.fr;oui;12,5 %;key-account\n"
+     "C2;Martin SA;d@example.fr;non;;\n",
+     0, NULL,
+     "SELECT group_concat(id||public_sector||coalesce(contract_rate_bp, '-')"
+     "||coalesce(scenario, '-'), ' ') FROM clients",
+     "C111250key-account C20--"},
+    {"same profile columns again: no second update", IMPORT_CLIENTS,
+     "client_id;name;email;public_sector;contract_rate;scenario\n"
+     "C1;Dupont;a@example.fr;yes;12.50;key-account\n",
+     0, NULL, "SELECT count(*) FROM events WHERE client_id = 'C1' AND "
+     "kind = 'updated' AND detail LIKE '%public_sector%'", "1"},
+    {"new client without the columns is not public", IMPORT_CLIENTS,
+     HEAD_C "C3;Durand;e@example.fr;fr\n", 0, NULL,
+     "SELECT public_sector||coalesce(contract_rate_bp, '-') FROM clients "
+     "WHERE id = 'C3'", "0-"},
+    {"bad public_sector and contract_rate", IMPORT_CLIENTS,
+     "client_id;name;email;public_sector;contract_rate\n"
+     "C4;X;x@example.fr;peut-être;0\nC5;Y;y@example.fr;1;abc\n",
+     -1, "t.csv:3: column 5 (contract_rate)",
+     "SELECT count(*) FROM clients", "3"},
+    {"invoice scenario and payment method", IMPORT_INVOICES,
+     "number;client_id;issue_date;due_date;amount;scenario;payment_method\n"
+     "F5;C1;01/03/2026;31/03/2026;10;loyal;direct-debit\n",
+     0, NULL, "SELECT scenario||' '||payment_method FROM invoices "
+     "WHERE number = 'F5'", "loyal direct-debit"},
+    {"payment method changed: updated event", IMPORT_INVOICES,
+     "number;client_id;issue_date;due_date;amount;payment_method\n"
+     "F5;C1;01/03/2026;31/03/2026;10;transfer\n",
+     0, NULL, "SELECT detail->>'$.changed'||' '||(SELECT scenario FROM "
+     "invoices WHERE number = 'F5') FROM events WHERE kind = 'updated' "
+     "AND invoice = 'F5'", "[\"payment_method\"] loyal"},
 };
 
 int
