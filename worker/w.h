@@ -10,6 +10,7 @@
  *   w_people.c        task steps and steps waiting for approval
  *   w_thanks.c        thank-you messages after payment (`on paid` steps)
  *   w_digest.c        the daily digest to finance, before the first send
+ *   w_letter.c        the formal-notice letter file for the dossier
  */
 #ifndef W_H
 #define W_H
@@ -152,6 +153,16 @@ size_t w_before_send(const struct worker *w, sqlite3 *db,
                      const struct planload_data *d,
                      const struct sched_plan *p, const struct sched_now *sn,
                      struct w_thanks *t, struct w_msg **out);
+
+/*
+ * w_letter_write: when message msg (composed from plan message m) was
+ * recorded and m has a step flagged `dossier`, writes the printable
+ * formal-notice letter of each such invoice into
+ * DossierDir/<number>/mise-en-demeure-<today>.txt. Failures are logged.
+ */
+void w_letter_write(const struct worker *w, sqlite3 *db,
+                    const struct planload_data *d, const struct sched_msg *m,
+                    int today, const struct w_msg *msg);
 
 /*
  * w_send submits every due queued message over one SMTP session

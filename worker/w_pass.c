@@ -177,10 +177,12 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
     for (size_t i = 0; i < p.nmsgs && !w_stopping(); i++) {
         struct w_msg m;
         if (w_compose_plan(w, &d, &p.msgs[i], sn.today, &m) == 0) {
-            if (dry)
+            if (dry) {
                 write_eml(w, &m, ++*seq);
-            else
+            } else {
                 record(w, ob, &m, NULL, 0);
+                w_letter_write(w, db, &d, &p.msgs[i], sn.today, &m);
+            }
         }
         w_msg_free(&m);
     }

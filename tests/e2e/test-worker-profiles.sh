@@ -129,6 +129,14 @@ grep -qF "L441-10" "$WORK/ka-formal.txt" || fail "formal notice cites L441-10"
 # KA is a public buyer (public_sector column): ECB 2,15 % + 8 points.
 grep -q "10,15" "$WORK/ka-formal.txt" || fail "public buyer's rate (10,15 %)"
 grep -q "12,15" "$WORK/ka-formal.txt" && fail "the private rate on a public buyer"
+letter=$WORK/dossiers/KA-OLD/mise-en-demeure-2026-10-27.txt
+[ -f "$letter" ] || fail "no formal-notice letter in DossierDir/KA-OLD"
+cat "$letter"
+for want in "MISE EN DEMEURE" "KA-OLD" "L441-10" "D441-5" "10,15" "40,00" \
+            "4 novembre 2026" "injonction de payer" "Grand Compte SA"; do
+    grep -qF "$want" "$letter" || fail "letter lacks '$want'"
+done
+[ "$(ls "$WORK/dossiers" | wc -l)" = 1 ] || fail "letters for other invoices: $(ls "$WORK/dossiers")"
 
 note "Wednesday 28 October: no second thanks; KA's courtesy held by MinGapDays"
 run_day "2026-10-28 10:00"
