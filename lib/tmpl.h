@@ -55,6 +55,9 @@
 #ifndef TMPL_H
 #define TMPL_H
 
+/* Beyond this many invoices, {{numbers}} gives their count, not the list. */
+#define TMPL_SUBJECT_MAX_NUMBERS 5
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -15,7 +15,7 @@
 enum var_id {
     V_COMPANY, V_FINANCE, V_TODAY, V_PAYLINK, V_SIGNATURE, V_CLIENT_ID,
     V_CLIENT_NAME, V_FIRST, V_LAST, V_CONTACT_NAME, V_CONTACT_EMAIL,
-    V_MANAGER_NAME, V_MANAGER_EMAIL, V_STEP_NAME, V_STEP_TONE, V_COUNT,
+    V_MANAGER_NAME, V_MANAGER_EMAIL, V_STEP_NAME, V_STEP_TONE, V_COUNT, V_NUMBERS,
     V_SEVERAL, V_SEVERAL_CUR, V_ATTACHED, V_REDIRECT_TO, V_LEGAL, V_LEGAL_RATE,
     V_INVOICES, V_TOTALS, V_ENTRIES,
     V_NOTICE_KIND, V_NOTICE_DETAIL, V_NOTICE_ADDRESS, V_NOTICE_ERROR,
@@ -49,6 +49,7 @@ static const struct tmplvar vars[] = {
     {"step.name", V_STEP_NAME, TMPLVAR_TEXT, TMPLVAR_TOP, 0},
     {"step.tone", V_STEP_TONE, TMPLVAR_TEXT, TMPLVAR_TOP, 0},
     {"count", V_COUNT, TMPLVAR_NUM, TMPLVAR_TOP, 0},
+    {"numbers", V_NUMBERS, TMPLVAR_TEXT, TMPLVAR_TOP, 0},
     {"several", V_SEVERAL, TMPLVAR_BOOL, TMPLVAR_TOP, 0},
     {"several_currencies", V_SEVERAL_CUR, TMPLVAR_BOOL, TMPLVAR_TOP, 0},
     {"attached", V_ATTACHED, TMPLVAR_BOOL, TMPLVAR_TOP, 0},
@@ -256,6 +257,19 @@ tmplvar_value(const struct tmplvar_state *st, int id, struct sbuf *b)
     case V_STEP_NAME: add_str(b, x->step_name); break;
     case V_STEP_TONE: add_str(b, scenario_tone_name(x->tone)); break;
     case V_COUNT: sbuf_addf(b, "%zu", x->ninvoices); break;
+    case V_NUMBERS:
+        /* For subjects: the numbers while a reader can take them in at a
+         * glance, their count beyond that (issue 3). */
+        if (x->ninvoices > TMPL_SUBJECT_MAX_NUMBERS) {
+            sbuf_addf(b, "(%zu)", x->ninvoices);
+            break;
+        }
+        for (size_t i = 0; i < x->ninvoices; i++) {
+            if (i)
+                sbuf_addc(b, ' ');
+            add_str(b, x->invoices[i].number);
+        }
+        break;
     case V_REDIRECT_TO: add_str(b, x->redirect_to); break;
     case V_LEGAL_RATE:
         if (x->legal_rate_bp > 0)

@@ -356,6 +356,42 @@ main(void)
         free(body);
     }
 
+    /* {{numbers}}: the list up to TMPL_SUBJECT_MAX_NUMBERS, the count
+     * beyond (issue 3: "the subject names the invoice numbers, or their
+     * count when many"). */
+    static const struct {
+        size_t n;
+        const char *want;
+    } numbers_cases[] = {
+        {1, "R F-1 -"},
+        {5, "R F-1 F-2 F-3 F-4 F-5 -"},
+        {6, "R (6) -"},
+        {40, "R (40) -"},
+    };
+    T_CHECK(tmpl_add(s, LANG_FR, "numbers", "numbers.txt",
+                     "Subject: R {{numbers}} -\n\nx\n", err, sizeof err) == 0,
+            "%s", err);
+    for (size_t i = 0; i < sizeof numbers_cases / sizeof numbers_cases[0];
+         i++) {
+        T_CASE(numbers_cases[i].want);
+        struct tmpl_invoice inv[40];
+        char num[40][24];
+        for (size_t k = 0; k < numbers_cases[i].n; k++) {
+            inv[k] = one_inv[0];
+            snprintf(num[k], sizeof num[k], "F-%zu", k + 1);
+            inv[k].number = num[k];
+        }
+        struct tmpl_ctx nx;
+        fill_ctx(&nx, LANG_FR, inv, numbers_cases[i].n);
+        char *nsubj = NULL, *nbody = NULL;
+        T_INTEQ(tmpl_render(s, "numbers", &nx, &nsubj, &nbody, err,
+                            sizeof err),
+                0);
+        T_STREQ(nsubj, numbers_cases[i].want);
+        free(nsubj);
+        free(nbody);
+    }
+
     T_CASE("unknown template at render time");
     struct tmpl_ctx x;
     fill_ctx(&x, LANG_EN, NULL, 0);
