@@ -108,14 +108,6 @@ static const struct key keys[] = {
     {"Digest", K_BOOL, S(digest), "yes", 0, 0, 0,
      "Send FinanceAddress a summary before the first send of each business\n"
      "day: what goes out, what is held back and why."},
-    {"SmsCommand", K_STR, S(sms_command), "", 0, 0, 0,
-     "Command that sends one SMS (sms steps): split on spaces, %s is replaced\n"
-     "by the phone number, the text comes on stdin; exit status 0 = sent.\n"
-     "Example: /usr/local/bin/send-sms --to %s"},
-    {"SmsGateway", K_STR, S(sms_gateway), "", 0, 0, 0,
-     "Instead of SmsCommand: an email-to-SMS gateway address, %s is the\n"
-     "phone number, e.g. %s@sms.example.net. Empty (both) = sms steps are\n"
-     "passed over."},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
