@@ -166,7 +166,7 @@ check_default(const struct scenario_set *set)
         int offset, channel, tone;
         unsigned cc, flags;
     } want[] = {
-        {"courtesy", -5, SCN_EMAIL, TONE_COURTESY, 0, 0},
+        {"courtesy", -5, SCN_EMAIL, TONE_COURTESY, 0, SCN_F_ATTACH_PDF},
         {"first", 3, SCN_EMAIL, TONE_FIRST, 0, SCN_F_ATTACH_PDF},
         {"firm", 10, SCN_EMAIL, TONE_FIRM, SCN_CC_MANAGER, SCN_F_ATTACH_PDF},
         {"formal", 20, SCN_EMAIL, TONE_FORMAL, SCN_CC_MANAGER,
