@@ -108,6 +108,15 @@ static const struct key keys[] = {
     {"Digest", K_BOOL, S(digest), "yes", 0, 0, 0,
      "Send FinanceAddress a summary before the first send of each business\n"
      "day: what goes out, what is held back and why."},
+    {"SmsCommand", K_STR, S(sms_command), "", 0, 0, 0,
+     "Command that sends one SMS (sms steps): split on spaces, run without\n"
+     "a shell, the phone number (E.164, +33612345678) added as its last\n"
+     "argument, the text on its standard input; exit status 0 = accepted.\n"
+     "Killed after 30 seconds. Example: /usr/local/bin/send-sms --to"},
+    {"SmsGateway", K_STR, S(sms_gateway), "", 0, 0, 0,
+     "Instead of SmsCommand: an email-to-SMS gateway address, %s is the\n"
+     "phone number, e.g. %s@sms.example.net; the text goes as an e-mail.\n"
+     "Neither set: a due sms step is recorded as failed and finance told."},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -55,6 +55,8 @@ struct cfg {
     int busy_timeout_ms;
     char *internal_domains;  /* our staff's domains; empty = Domain */
     bool digest;             /* daily digest to FinanceAddress */
+    char *sms_command;       /* argv run per SMS; empty = none */
+    char *sms_gateway;       /* email-to-SMS address pattern with %s */
 };
 
 /*

@@ -133,7 +133,7 @@ load_clients(sqlite3 *db, struct planload_data *d)
             " c.account_manager, c.account_manager_email, c.hold_reason,"
             " c.hold_until, (SELECT max(m.created_at) FROM messages m"
             "  WHERE m.client_id = c.id AND m.kind = 'reminder'"
-            "  AND m.state <> 'failed')"
+            "  AND m.state <> 'failed'), c.phone"
             " FROM clients c ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
         return -1;
     size_t cap = 0;
@@ -154,6 +154,7 @@ load_clients(sqlite3 *db, struct planload_data *d)
         c->lang = lang < 0 ? LANG_FR : lang;
         c->manager_name = planload_arena_dup(d->arena, text(st, 5));
         c->manager_email = planload_arena_dup(d->arena, text(st, 6));
+        c->phone = planload_arena_dup(d->arena, text(st, 10));
         time_t last;
         *s = (struct sched_client){
             .id = c->id, .hold = sqlite3_column_type(st, 7) != SQLITE_NULL,

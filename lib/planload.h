@@ -24,6 +24,7 @@
 struct planload_client {
     const char *id, *name, *first_name, *last_name, *manager_name,
         *manager_email;
+    const char *phone;       /* clients.phone as imported, may be NULL */
     int lang;
     const char **addrs;      /* deliverable addresses, in CSV order */
     size_t naddrs;
