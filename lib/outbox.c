@@ -48,12 +48,13 @@ static const char *const sql[Q_N] = {
         "UPDATE notices SET message = ? WHERE id = ? AND message IS NULL",
     [Q_DUE] = "SELECT id, message_id, client_id, kind, mail_from, recipients,"
               " body, attempts, created_at FROM messages"
-              " WHERE state = 'queued' AND (next_attempt_at IS NULL"
+              " WHERE state = 'queued' AND channel <> 'sms'"
+              " AND (next_attempt_at IS NULL"
               " OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
     [Q_DUE_NOTICES] =
         "SELECT id, message_id, client_id, kind, mail_from, recipients,"
         " body, attempts, created_at FROM messages"
-        " WHERE state = 'queued' AND kind <> 'reminder'"
+        " WHERE state = 'queued' AND kind <> 'reminder' AND channel <> 'sms'"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
         " ORDER BY id LIMIT ?",
     [Q_SUBMITTING] = "UPDATE messages SET state = 'submitting'"

@@ -107,7 +107,8 @@ int64_t outbox_record(struct outbox *ob, const struct outbox_new *m,
 
 /*
  * outbox_due loads the queued messages whose next attempt has come,
- * oldest first, at most max (0 = no limit). With notices_only, reminder
+ * oldest first, at most max (0 = no limit), except channel "sms" rows
+ * (texts for SmsCommand, run by worker/w_sms.c, never mailed). With notices_only, reminder
  * messages are left for later (outside the send window). *rows is a new
  * array; free with outbox_rows_free. Returns 0 or -1.
  */

@@ -41,9 +41,7 @@ last_index(const struct sched_invoice *inv)
 static bool
 sendable(const struct scenario_step *st)
 {
-    if (st->trigger != SCN_AT_OFFSET)
-        return false;
-    return st->channel != SCN_SMS;
+    return st->trigger == SCN_AT_OFFSET;
 }
 
 const struct scenario_step *
@@ -228,7 +226,7 @@ sched_plan(const struct sched_client *clients, size_t nclients,
                 sched_next_step(inv, now, &day, &plan->passed_over);
             if (st == NULL || day > now->today)
                 continue;
-            if (st->channel == SCN_TASK ||
+            if (st->channel == SCN_TASK || st->channel == SCN_SMS ||
                 (st->approval && inv->approved < st->index)) {
                 plan->people = xrealloc(plan->people, (plan->npeople + 1) *
                                                           sizeof *plan->people);

@@ -27,10 +27,10 @@
  *     once the due date has passed (today > due_date): a "your invoice is
  *     due in 5 days" message sent late would be wrong. It is passed over
  *     (not recorded) and the next step is considered.
- *   - Steps of channel sms have no sender yet: they are passed over the
- *     same way and counted in `passed_over`. A due task step, or a due
- *     step flagged approval with inv->approved below its index, goes to
- *     plan->people instead of a message (the client's gap rule applies).
+ *   - A due task or sms step, or a due step flagged approval with
+ *     inv->approved below its index, goes to plan->people instead of a
+ *     message (the client's gap rule applies; an sms step is one text
+ *     per invoice, sent by worker/w_sms.c once approved if flagged).
  *   - Two messages to the same client are at least MinGapDays apart:
  *     a client whose last reminder went out less than min_gap_days ago
  *     gets nothing today.
@@ -129,9 +129,10 @@ struct sched_plan {
     size_t nmsgs;
     size_t *resumes;         /* invoice indexes that resume (status open) */
     size_t nresumes;
-    size_t passed_over;      /* sms and on-paid steps passed over */
+    size_t passed_over;      /* on-paid steps passed over */
     /* Due steps that go to a person instead of a message (issue 5): task
-     * steps (the caller creates the task and records the step done) and
+     * steps (the caller creates the task and records the step done), sms
+     * steps (the caller texts the client's phone, see worker/w_sms.c) and
      * steps flagged approval that no one approved yet (the caller records
      * the request; the invoice waits at that step until approved). */
     struct sched_item *people;

@@ -11,6 +11,7 @@
  *   w_thanks.c        thank-you messages after payment (`on paid` steps)
  *   w_digest.c        the daily digest to finance, before the first send
  *   w_letter.c        the formal-notice letter file for the dossier
+ *   w_sms.c           sms steps: SmsCommand, SmsGateway, failures told
  */
 #ifndef W_H
 #define W_H
@@ -76,6 +77,15 @@ struct w_msg {
  * -1 with the reason logged (the message is then skipped this pass). */
 int w_compose_plan(const struct worker *w, const struct planload_data *d,
                    const struct sched_msg *m, int today, struct w_msg *out);
+
+/* w_compose_sms renders plan item it's sms step (its template, for its
+ * one invoice). With to, out is an e-mail to that address (channel
+ * "sms-gateway"; redirect_to, when not NULL, fills the redirect banner);
+ * without, out->body is the bare text (channel "sms") and the caller sets
+ * out->recipients. kind "reminder", one reminders row. 0 or -1 (logged). */
+int w_compose_sms(const struct worker *w, const struct planload_data *d,
+                  const struct sched_item *it, int today, const char *to,
+                  const char *redirect_to, struct w_msg *out);
 
 /* A pending notice row. */
 struct w_notice {
@@ -163,6 +173,28 @@ size_t w_before_send(const struct worker *w, sqlite3 *db,
 void w_letter_write(const struct worker *w, sqlite3 *db,
                     const struct planload_data *d, const struct sched_msg *m,
                     int today, const struct w_msg *msg);
+
+/*
+ * SMS (w_sms.c). w_sms_due: plan item it is an sms step to text now (not
+ * one waiting for approval, which w_people_apply records).
+ * w_sms_plan records each due sms item of p, in its own transaction
+ * (message row + reminders row, the step advances): through SmsGateway
+ * (an e-mail, sent by w_send), for SmsCommand (channel "sms", queued for
+ * w_sms_send), in redirect mode as an e-mail to finance; a client without
+ * a usable phone or no SmsCommand/SmsGateway set makes it failed at once
+ * (send_failed event, notice to finance). Dry-run (dry): the text goes to
+ * DryRunDir/NNNN-sms-PHONE.txt, nothing is written to db.
+ * w_sms_send runs SmsCommand for every queued "sms" row: submitting
+ * (durable) before the command starts, then sent, or failed with the
+ * exit status and first output line (event + notice to finance). A crash
+ * while it runs leaves the row submitting: reconcile makes it uncertain
+ * and tells finance; it is never run twice. Returns the number sent.
+ */
+bool w_sms_due(const struct planload_data *d, const struct sched_item *it);
+void w_sms_plan(const struct worker *w, struct outbox *ob,
+                const struct planload_data *d, const struct sched_plan *p,
+                int today, bool dry, int *seq);
+int w_sms_send(const struct worker *w, sqlite3 *db, struct outbox *ob);
 
 /*
  * w_send submits every due queued message over one SMTP session

@@ -322,6 +322,66 @@ w_compose_notice(const struct worker *w, const struct w_notice *n, int today,
 }
 
 int
+w_compose_sms(const struct worker *w, const struct planload_data *d,
+              const struct sched_item *it, int today, const char *to,
+              const char *redirect_to, struct w_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct sched_invoice *si = &d->si[it->invoice];
+    const struct planload_invoice *wi = &d->wi[it->invoice];
+    const struct planload_client *c = &d->wc[si->client];
+    struct tmpl_invoice ti = {
+        .number = si->number, .issue_date = wi->issue_date,
+        .due_date = si->due_date, .amount_cents = wi->amount_cents,
+        .amount_due_cents = wi->amount_due_cents, .currency = wi->currency,
+        .payment_link = wi->payment_link, .interest_cents = -1,
+        .indemnity_cents = -1};
+    out->rem = xcalloc(1, sizeof *out->rem);
+    out->rem[0] = (struct outbox_reminder){si->number, it->step->index,
+                                           it->step->name};
+    out->nrem = 1;
+    out->client_id = c->id;
+    out->step = it->step->name;
+    out->invoices = xstrdup(si->number);
+    out->kind = "reminder";
+    out->channel = to ? "sms-gateway" : "sms";
+    struct tmpl_ctx ctx = {0};
+    fill_client_ctx(w, c, today, &ctx);
+    ctx.step_name = it->step->name;
+    ctx.tone = it->step->tone;
+    ctx.invoices = &ti;
+    ctx.ninvoices = 1;
+    ctx.redirect_to = redirect_to;
+    char *subject = NULL, *body = NULL, err[512];
+    if (tmpl_render(w->tmpl, it->step->template, &ctx, &subject, &body, err,
+                    sizeof err) < 0) {
+        msg_warn("worker: client %s: %s", c->id, err);
+        free(subject);
+        return -1;
+    }
+    int rc = 0;
+    if (to) {
+        struct addr_list l = {0};
+        add_addr(&l, to);
+        rc = finish(w, out, subject ? subject : "SMS", body, &l, NULL, false,
+                    NULL, 0);
+        free(body);
+    } else if (token_make(&w->key, out->token) < 0) {
+        msg_warn("worker: cannot make a token");
+        free(body);
+        rc = -1;
+    } else {
+        snprintf(out->message_id, sizeof out->message_id, "%s@%s",
+                 out->token, w->cfg.domain);
+        out->subject = xstrdup(subject ? subject : "SMS");
+        out->body = body;
+        out->len = strlen(body);
+    }
+    free(subject);
+    return rc;
+}
+
+int
 w_compose_finance(const struct worker *w, const char *name,
                   const struct tmpl_ctx *ctx, struct w_msg *out)
 {

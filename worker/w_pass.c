@@ -8,7 +8,8 @@
  *   3. compose each planned message and record it 'queued' with its
  *      reminders rows (the step advances here, before any sending);
  *   4. compose pending notices (table notices) for staff, record them;
- *   5. submit what is queued (w_send.c): reminders only on business days
+ *   5. run SmsCommand for queued texts (w_sms.c), then submit what is
+ *      queued (w_send.c): reminders and texts only on business days
  *      inside SendWindow, notices at any time.
  *
  * Mode dry-run does 2-4 without any database write and writes each
@@ -159,6 +160,7 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
         msg_warn("worker: could not resume invoices: %s", sqlite3_errmsg(db));
     if (!dry)
         w_people_apply(db, ob, &d, &p);
+    w_sms_plan(w, ob, &d, &p, sn.today, dry, seq);
     /* The daily digest, then thank-you messages, ahead of the plan's
      * messages (w_digest.c). */
     struct w_thanks th = {0};
@@ -297,14 +299,17 @@ w_pass(const struct worker *w)
                      st.queued);
     }
     plan_and_record(w, db, ob, dry, &seq);
+    time_t now = clock_now();
+    int today = clock_local_day(now), minute = clock_local_minute(now);
+    bool open = calendar_is_business_day(w->cal, today) &&
+                minute >= w->cfg.send_start_min &&
+                minute < w->cfg.send_end_min;
+    /* Texts before the notices: a failed one is told this pass. */
+    if (!dry && open)
+        w_sms_send(w, db, ob);
     notices(w, db, ob, dry, &seq);
     int rc = 0;
     if (!dry) {
-        time_t now = clock_now();
-        int today = clock_local_day(now), minute = clock_local_minute(now);
-        bool open = calendar_is_business_day(w->cal, today) &&
-                    minute >= w->cfg.send_start_min &&
-                    minute < w->cfg.send_end_min;
         if (w_send(w, db, ob, open) < 0)
             rc = -1;
     }

@@ -112,7 +112,8 @@ w_people_apply(sqlite3 *db, struct outbox *ob, const struct planload_data *d,
     char at[32];
     db_now(at);
     for (size_t i = 0; i < p->npeople && rc == 0; i++)
-        rc = apply_one(db, q, ob, now, at, d, &p->people[i]);
+        if (!w_sms_due(d, &p->people[i]))    /* texts: w_sms.c */
+            rc = apply_one(db, q, ob, now, at, d, &p->people[i]);
     for (int i = 0; i < NQ; i++)
         sqlite3_finalize(q[i]);
     if (rc == 0 && db_commit(db) == 0)

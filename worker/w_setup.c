@@ -9,6 +9,7 @@
 #include "calendar.h"
 #include "civil.h"
 #include "log.h"
+#include "sms.h"
 #include "mimebuild.h"
 #include "tmpl.h"
 #include "util.h"
@@ -98,6 +99,14 @@ w_setup(struct worker *w, const char *path)
     if (strchr(w->cfg.domain, '@') || !mimebuild_header_ok(w->cfg.domain) ||
         strchr(w->cfg.domain, ' '))
         problem(&bad, "Domain: not a domain name: %s", w->cfg.domain);
+    if (w->cfg.sms_gateway[0]) {
+        char *gw = sms_gateway_address(w->cfg.sms_gateway, "+33612345678");
+        if (gw == NULL || strchr(gw, '@') == NULL)
+            problem(&bad, "SmsGateway: want an address with one %%s for the "
+                    "phone number, e.g. %%s@sms.example.net: %s",
+                    w->cfg.sms_gateway);
+        free(gw);
+    }
     w->cal = calendar_new(w->cfg.holidays == HOLIDAYS_ALSACE_MOSELLE,
                           w->cfg.closure_dates, err, sizeof err);
     if (w->cal == NULL)

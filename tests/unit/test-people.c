@@ -1,8 +1,8 @@
 /*
  * test-people.c - the planner's steps for people (lib/sched `people`): a
  * due task step and a due step waiting for approval leave the message
- * flow; an approved step is sent; the gap rule still applies; sms steps
- * are still passed over.
+ * flow, and so does a due sms step (worker/w_sms.c texts it); an approved
+ * step is sent; the gap rule still applies.
  */
 #include "calendar.h"
 #include "scenario.h"
@@ -32,14 +32,16 @@ static const struct {
      0},
     {"call is a task, not a message", "2026-03-09", 1, 0, NULL, NULL, "call",
      0},
-    {"sms passed over, formal waits for approval", "2026-03-12", 2, 0, NULL,
-     NULL, "formal", 1},
-    {"approved formal notice is sent", "2026-03-12", 2, 4, NULL, "formal",
-     NULL, 1},
-    {"an older approval does not approve a later step", "2026-03-12", 2, 1,
-     NULL, NULL, "formal", 1},
-    {"not due yet: nothing for anyone", "2026-03-10", 2, 0, NULL, NULL, NULL,
-     1},
+    {"sms is for the worker, not a message", "2026-03-12", 2, 0, NULL,
+     NULL, "text", 0},
+    {"after the sms, formal waits for approval", "2026-03-12", 3, 0, NULL,
+     NULL, "formal", 0},
+    {"approved formal notice is sent", "2026-03-12", 3, 4, NULL, "formal",
+     NULL, 0},
+    {"an older approval does not approve a later step", "2026-03-12", 3, 1,
+     NULL, NULL, "formal", 0},
+    {"not due yet: nothing for anyone", "2026-03-10", 3, 0, NULL, NULL, NULL,
+     0},
     {"gap rule holds tasks too", "2026-03-09", 1, 0, "2026-03-06", NULL, NULL,
      0},
 };

@@ -172,11 +172,16 @@ static const struct plan_case cases[] = {
     {"no deliverable address", "2026-11-20", H(10, 0), 5,
      {{false, NULL, 0, NULL}},
      {{"F-1", 0, "2026-11-05", "open", 0, 0, 1, 0}}, "", "", 0},
-    {"sms step passed over, manager step its own message", "2026-11-20",
+    {"sms step done, manager step its own message", "2026-11-20",
+     H(10, 0), 5, {OK},
+     {{"F-1", 0, "2026-11-05", "open", 0, 0, 2, 1},
+      {"F-2", 0, "2026-11-16", "open", 0, 0, 0, 1}},
+     "C0<first>F-2:first;C0/manager<tell-manager>F-1:tell-manager", "", 0},
+    {"due sms step is no message (it goes to people)", "2026-11-20",
      H(10, 0), 5, {OK},
      {{"F-1", 0, "2026-11-05", "open", 0, 0, 1, 1},
       {"F-2", 0, "2026-11-16", "open", 0, 0, 0, 1}},
-     "C0<first>F-2:first;C0/manager<tell-manager>F-1:tell-manager", "", 0},
+     "C0<first>F-2:first", "", 0},
 };
 
 static void
