@@ -1,0 +1,134 @@
+#!/bin/bash
+# test-worker-sms.sh - sms steps (issue 5) through a real Postfix: a
+# scenario whose step texts the client. SmsCommand (a script that logs its
+# arguments and standard input): the text and the E.164 number, exactly
+# once over two passes; a client without a usable phone is a send_failed
+# event and a notice to finance. A failing command (exit 3): send_failed
+# event in `relancectl invoice show --json` and the notice delivered to
+# finance with the command's output. SmsGateway: the text arrives as an
+# e-mail at +33612345678@sms.test. Neither set: failed, finance told.
+# Dry-run: the text in DryRunDir, nothing run.
+. "$RELANCE_SRC/tests/e2e/lib.sh"
+. "$RELANCE_SRC/tests/e2e/worker-lib.sh"
+. "$RELANCE_SRC/tests/e2e/milter-fixtures.sh"
+set -e
+MC="python3 $RELANCE_SRC/tests/e2e/mailcheck.py"
+FIN=finance@fournisseur.test
+
+pf_start
+
+cat > "$WORK/sms-ok" <<EOF2
+#!/bin/sh
+{ echo "ARGS \$*"; cat; echo "END"; } >> "$WORK/sms.log"
+EOF2
+cat > "$WORK/sms-fail" <<'EOF2'
+#!/bin/sh
+cat >/dev/null
+echo "quota exceeded for account acme" >&2
+exit 3
+EOF2
+chmod +x "$WORK/sms-ok" "$WORK/sms-fail"
+
+# phase CONF-LINES...: a fresh database and config, the one-step sms
+# scenario, three clients (a French mobile, a Belgian one, no phone) with
+# one invoice each, due Monday 2 November 2026 (the text is due J+3).
+phase() {
+    rm -f "$WORK"/relance.db* "$WORK/sms.log"
+    rm -rf "$WORK/dry-run"
+    mail_clear
+    relance_conf "$@"
+    default_rules
+    cat > "$WORK/rules/scenarios/default.scn" <<'EOF2'
+scenario default
+description Test : un SMS à J+3
+
+step text
+offset J+3
+channel sms
+template sms
+tone first
+EOF2
+    import_csv "client_id;name;email;language;phone
+C1;Client Un;c1@c1.test;fr;06 12 34 56 78
+C2;Client Two;c2@c2.test;en;+32 470 12 34 56
+C3;Client Trois;c3@c3.test;fr;" \
+"number;client_id;issue_date;due_date;amount
+F-1;C1;2026-10-01;2026-11-02;120,00
+F-2;C2;2026-10-01;2026-11-02;99,90
+F-3;C3;2026-10-01;2026-11-02;10,00"
+}
+run() {
+    "$RELANCE_BIN/relance-worker" -c "$RELANCE_CONF" --once --now "$1" \
+        >>"$WORK/worker.log" 2>&1 || fail "worker failed on $1"
+    mail_settle 60
+}
+
+note "SmsCommand: one text per invoice, number last, text on stdin"
+phase "SmsCommand $WORK/sms-ok --to"
+run "2026-11-04 10:00"
+[ -e "$WORK/sms.log" ] && fail "a text before its day"
+run "2026-11-05 10:00"
+cat "$WORK/sms.log"
+assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 2 "two texts (C3 has no phone)"
+grep -qx "ARGS --to +33612345678" "$WORK/sms.log" || fail "French number as +33612345678"
+grep -qx "ARGS --to +32470123456" "$WORK/sms.log" || fail "Belgian number kept"
+text=$(sed -n '/^ARGS --to +336/,/^END/p' "$WORK/sms.log")
+for want in "Fournisseur SAS" "F-1" "120,00" "2 novembre 2026" "$FIN"; do
+    grep -qF "$want" <<<"$text" || fail "French text lacks '$want'"
+done
+grep -qF "was due on" "$WORK/sms.log" || fail "English text for C2"
+len=$(sed -n '/^ARGS --to +336/,/^END/p' "$WORK/sms.log" | sed '1d;$d' | tr -d '\n' | wc -m)
+[ "$len" -le 160 ] || fail "French text is $len characters, more than 160"
+assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND recipients='+33612345678'")" sent "text row sent"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='reminder_sent' AND invoice='F-1' AND detail LIKE '%channel=sms%'")" 1 "reminder_sent event names the channel"
+assert_eq "$(q "SELECT step_name FROM invoices WHERE number='F-1'")" text "step advanced"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='send_failed' AND invoice='F-3'")" 1 "no phone: send_failed"
+inv F-3 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]" | grep -q "no usable phone" \
+    || fail "F-3 send_failed names the reason"
+mail_wait 1
+body=$($MC body "$PF_MAILDIR/new" --to $FIN)
+grep -qF "no usable phone" <<<"$body" || fail "finance told about C3's phone: $body"
+run "2026-11-05 11:00"
+run "2026-11-06 10:00"
+assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 2 "no text twice over later passes"
+
+note "SmsCommand fails (exit 3): recorded, finance told"
+phase "SmsCommand $WORK/sms-fail"
+run "2026-11-05 10:00"
+assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND recipients='+33612345678'")" failed "text row failed"
+detail=$(inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]")
+grep -qF "exit status 3" <<<"$detail" || fail "send_failed detail names the exit status: $detail"
+grep -qF "SMS" <<<"$detail" || fail "send_failed detail names the channel: $detail"
+mail_wait 3
+n=$(grep -l "quota exceeded for account acme" "$PF_MAILDIR"/new/* | wc -l)
+assert_eq "$n" 2 "finance notices with the command's output (F-1, F-2)"
+run "2026-11-06 10:00"
+assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms'")" 3 "a failed text is not retried"
+
+note "SmsGateway: the text as an e-mail to +33612345678@sms.test"
+phase "SmsGateway %s@sms.test"
+run "2026-11-05 10:00"
+mail_wait 2
+$MC list "$PF_MAILDIR/new"
+body=$($MC body "$PF_MAILDIR/new" --to +33612345678@sms.test)
+grep -qF "F-1" <<<"$body" || fail "gateway mail carries the text: $body"
+$MC body "$PF_MAILDIR/new" --to +32470123456@sms.test | grep -qF "F-2" || fail "gateway mail for C2"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='reminder_sent' AND invoice='F-1'")" 1 "reminder_sent once"
+run "2026-11-06 10:00"
+assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms-gateway'")" 2 "gateway texts recorded once"
+
+note "Neither SmsCommand nor SmsGateway: failed and told, never skipped"
+phase
+run "2026-11-05 10:00"
+inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]" \
+    | grep -qF "no SmsCommand or SmsGateway configured" || fail "reason recorded"
+assert_eq "$(q "SELECT count(*) FROM notices WHERE kind='send_failed'")" 3 "finance told for each invoice"
+
+note "Dry-run: the text in DryRunDir, the command never run"
+phase "Mode dry-run" "SmsCommand $WORK/sms-ok"
+run "2026-11-05 10:00"
+ls "$WORK/dry-run"
+grep -qF "F-1" "$WORK/dry-run/"*-sms-+33612345678.txt || fail "dry-run text file"
+[ -e "$WORK/sms.log" ] && fail "dry-run ran the command"
+assert_eq "$(q "SELECT count(*) FROM messages")" 0 "dry-run wrote nothing"
+echo OK
