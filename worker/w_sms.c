@@ -123,6 +123,9 @@ w_sms_plan(const struct worker *w, struct outbox *ob,
         if (w_compose_sms(w, d, it, today, to, banner, &m) == 0) {
             if (to == NULL)
                 m.recipients = xstrdup(phone);
+            if (dry && why)
+                msg_warn("worker: dry-run sms client=%s invoices=%s would "
+                         "fail: %s", c->id, m.invoices, why);
             if (dry)
                 write_text(w, &m, phone, ++*seq);
             else

@@ -6,8 +6,10 @@
 # event and a notice to finance. A failing command (exit 3): send_failed
 # event in `relancectl invoice show --json` and the notice delivered to
 # finance with the command's output. SmsGateway: the text arrives as an
-# e-mail at +33612345678@sms.test. Neither set: failed, finance told.
-# Dry-run: the text in DryRunDir, nothing run.
+# e-mail at +33612345678@sms.test. The worker killed while the command
+# runs: uncertain, finance told, not run again. Neither set: failed, finance told.
+# Redirect mode: finance gets the text by e-mail. Dry-run: the text in
+# DryRunDir, nothing run.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
 . "$RELANCE_SRC/tests/e2e/worker-lib.sh"
 . "$RELANCE_SRC/tests/e2e/milter-fixtures.sh"
@@ -105,6 +107,26 @@ assert_eq "$n" 2 "finance notices with the command's output (F-1, F-2)"
 run "2026-11-06 10:00"
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms'")" 3 "a failed text is not retried"
 
+note "The worker dies while the command runs: uncertain, told, never re-run"
+cat > "$WORK/sms-crash" <<EOF2
+#!/bin/sh
+echo "ARGS \$*" >> "$WORK/sms.log"
+kill -9 \$PPID
+EOF2
+chmod +x "$WORK/sms-crash"
+phase "SmsCommand $WORK/sms-crash"
+"$RELANCE_BIN/relance-worker" -c "$RELANCE_CONF" --once --now "2026-11-05 10:00" \
+    >>"$WORK/worker.log" 2>&1 && fail "the worker survived kill -9"
+assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 1 "one text started"
+assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND state <> 'queued'")" submitting "left submitting"
+sed -i "s|^SmsCommand .*|SmsCommand $WORK/sms-ok|" "$RELANCE_CONF"
+run "2026-11-05 10:30"
+assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms' AND state='uncertain'")" 1 "reconcile: uncertain"
+assert_eq "$(q "SELECT count(*) FROM notices WHERE kind='send_uncertain'")" 1 "finance told"
+# The other text, still queued (never started), went on the second pass.
+assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 2 "the uncertain text was not run again"
+assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms' AND state='sent'")" 1 "the other text sent"
+
 note "SmsGateway: the text as an e-mail to +33612345678@sms.test"
 phase "SmsGateway %s@sms.test"
 run "2026-11-05 10:00"
@@ -123,6 +145,17 @@ run "2026-11-05 10:00"
 inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]" \
     | grep -qF "no SmsCommand or SmsGateway configured" || fail "reason recorded"
 assert_eq "$(q "SELECT count(*) FROM notices WHERE kind='send_failed'")" 3 "finance told for each invoice"
+
+note "Redirect mode: the text goes to finance as an e-mail, not to the phone"
+phase "Mode redirect" "SmsCommand $WORK/sms-ok"
+run "2026-11-05 10:00"
+[ -e "$WORK/sms.log" ] && fail "redirect mode ran the command"
+mail_wait 3
+f=$(grep -l "SMS +33612345678" "$PF_MAILDIR"/new/*)
+assert_eq "$(echo "$f" | grep -c .)" 1 "finance got C1's text, naming the number"
+python3 -c "import email,sys; m=email.message_from_binary_file(open(sys.argv[1],'rb')); sys.exit('F-1' not in m.get_payload(decode=True).decode())" "$f" \
+    || fail "the redirected text is C1's"
+assert_eq "$(grep -l "^Delivered-To: $FIN" "$PF_MAILDIR"/new/* | wc -l)" 3 "all to finance (two texts, C3's failure)"
 
 note "Dry-run: the text in DryRunDir, the command never run"
 phase "Mode dry-run" "SmsCommand $WORK/sms-ok"
