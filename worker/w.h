@@ -106,6 +106,12 @@ int w_compose_finance(const struct worker *w, const char *name,
                       const struct tmpl_ctx *ctx, struct w_msg *out);
 void w_msg_free(struct w_msg *m);
 
+/* w_record records composed message m 'queued' (outbox_record) with the
+ * given notice ids, and tells finance about its missing PDFs. Returns
+ * the messages.id, or -1 (logged: e.g. the step was already recorded). */
+int64_t w_record(const struct worker *w, struct outbox *ob, struct w_msg *m,
+                 const int64_t *notices, size_t nn);
+
 /* w_pass: one whole pass; returns 0, or -1 when the database could not
  * be used (the daemon tries again next time). */
 int w_pass(const struct worker *w);

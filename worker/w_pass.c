@@ -103,10 +103,9 @@ apply_resumes(sqlite3 *db, const struct planload_data *d,
     return -1;
 }
 
-/* Records a composed message; tells finance about missing PDFs. */
-static void
-record(const struct worker *w, struct outbox *ob, struct w_msg *m,
-       const int64_t *notices, size_t nn)
+int64_t
+w_record(const struct worker *w, struct outbox *ob, struct w_msg *m,
+         const int64_t *notices, size_t nn)
 {
     struct outbox_new n = {
         .message_id = m->message_id, .token = m->token,
@@ -115,11 +114,12 @@ record(const struct worker *w, struct outbox *ob, struct w_msg *m,
         .subject = m->subject, .body = m->body, .len = m->len};
     char err[512];
     time_t now = clock_now();
-    if (outbox_record(ob, &n, m->rem, m->nrem, notices, nn, now, err,
-                      sizeof err) < 0) {
+    int64_t id = outbox_record(ob, &n, m->rem, m->nrem, notices, nn, now,
+                               err, sizeof err);
+    if (id < 0) {
         msg_warn("worker: client %s: not recorded: %s",
                  m->client_id ? m->client_id : "-", err);
-        return;
+        return -1;
     }
     log_msg("queued", m, NULL);
     /* The reminder goes without a missing PDF; finance is told, one
@@ -137,6 +137,7 @@ record(const struct worker *w, struct outbox *ob, struct w_msg *m,
                       subject, tab + 1);
         free(subject);
     }
+    return id;
 }
 
 static void
@@ -171,7 +172,7 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
         if (dry)
             write_eml(w, &first[i], ++*seq);
         else
-            record(w, ob, &first[i], NULL, 0);
+            w_record(w, ob, &first[i], NULL, 0);
         w_msg_free(&first[i]);
     }
     free(first);
@@ -182,7 +183,7 @@ plan_and_record(const struct worker *w, sqlite3 *db, struct outbox *ob,
             if (dry) {
                 write_eml(w, &m, ++*seq);
             } else {
-                record(w, ob, &m, NULL, 0);
+                w_record(w, ob, &m, NULL, 0);
                 w_letter_write(w, db, &d, &p.msgs[i], sn.today, &m);
             }
         }
@@ -240,7 +241,7 @@ notices(const struct worker *w, sqlite3 *db, struct outbox *ob, bool dry,
             if (dry)
                 write_eml(w, &m, ++*seq);
             else
-                record(w, ob, &m, &rows[i].n.id, 1);
+                w_record(w, ob, &m, &rows[i].n.id, 1);
         }
         w_msg_free(&m);
         for (int k = 0; k < 9; k++)

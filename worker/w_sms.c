@@ -63,31 +63,15 @@ static void
 record(const struct worker *w, struct outbox *ob, struct w_msg *m,
        const char *why)
 {
-    struct outbox_new n = {
-        .message_id = m->message_id, .token = m->token,
-        .client_id = m->client_id, .kind = m->kind, .channel = m->channel,
-        .mail_from = w->from_addr, .recipients = m->recipients,
-        .subject = m->subject, .body = m->body, .len = m->len};
-    char err[512];
-    time_t now = clock_now();
-    int64_t id = outbox_record(ob, &n, m->rem, m->nrem, NULL, 0, now, err,
-                               sizeof err);
-    if (id < 0) {
-        msg_warn("worker: client %s: sms not recorded: %s", m->client_id,
-                 err);
-        return;
-    }
-    msg_info("worker: queued sms msgid=<%s> client=%s invoices=%s step=%s "
-             "channel=%s to=%s", m->message_id, m->client_id, m->invoices,
-             m->step, m->channel, m->recipients);
-    if (why == NULL)
+    int64_t id = w_record(w, ob, m, NULL, 0);
+    if (id < 0 || why == NULL)
         return;
     struct outbox_row row = {
-        .id = id, .message_id = m->message_id, .client_id = (char *)m->client_id,
-        .kind = (char *)m->kind};
+        .id = id, .message_id = m->message_id,
+        .client_id = (char *)m->client_id, .kind = (char *)m->kind};
     msg_warn("worker: sms msgid=<%s> client=%s failed: %s", m->message_id,
              m->client_id, why);
-    if (outbox_mark_failed(ob, &row, now, why) < 0)
+    if (outbox_mark_failed(ob, &row, clock_now(), why) < 0)
         msg_warn("worker: sms msgid=<%s>: failure not recorded",
                  m->message_id);
 }
