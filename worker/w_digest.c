@@ -179,6 +179,9 @@ held(const struct planload_data *d, const struct sched_plan *p,
         if (it->step->channel == SCN_TASK)
             snprintf(buf, sizeof buf, "tâche « %s » / task %s",
                      it->step->name, it->step->name);
+        else if (w_sms_due(d, it))
+            snprintf(buf, sizeof buf, "SMS « %s » / text message %s",
+                     it->step->name, it->step->name);
         else
             snprintf(buf, sizeof buf, "retenue : l'étape « %s » attend "
                      "l'approbation (relancectl approve %s) / held: step %s "

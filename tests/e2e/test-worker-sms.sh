@@ -128,9 +128,17 @@ assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 2 "the uncertain text was not run
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms' AND state='sent'")" 1 "the other text sent"
 
 note "SmsGateway: the text as an e-mail to +33612345678@sms.test"
-phase "SmsGateway %s@sms.test"
+phase "SmsGateway %s@sms.test" "Digest yes"
 run "2026-11-05 10:00"
-mail_wait 2
+mail_wait 4
+python3 -c "
+import email, sys
+for f in sys.argv[1:]:
+    m = email.message_from_binary_file(open(f, 'rb'))
+    for part in m.walk():
+        if part.get_content_type() == 'text/plain':
+            print(part.get_payload(decode=True).decode())" "$PF_MAILDIR"/new/* \
+    | grep -qF "text message text" || fail "the digest lists the texts"
 $MC list "$PF_MAILDIR/new"
 body=$($MC body "$PF_MAILDIR/new" --to +33612345678@sms.test)
 grep -qF "F-1" <<<"$body" || fail "gateway mail carries the text: $body"
