@@ -68,7 +68,7 @@ assert_eq "$(echo "$line" | cut -f2)" "" "no Cc on the first reminder"
 body=$($MC body "$LAST" --to compta@c1.test)
 for want in "F-2026-0001" "F-2026-0002" "2 novembre 2026" "5 novembre 2026" \
             "12${NB}000,00${NB}€" "350,50${NB}€" "Total restant dû : 12${NB}350,50${NB}€" \
-            "Bonjour Jean Dupont"; do
+            "Bonjour Jean Dupont" "(7${NB}jours de retard)" "(4${NB}jours de retard)"; do
     grep -qF "$want" <<<"$body" || fail "C1 body lacks '$want'"
 done
 assert_eq "$($MC attachments "$LAST" --to compta@c1.test)" "f1.pdf" "PDF attached"
