@@ -610,8 +610,14 @@ classify_message(struct classify_session *s, const struct mail *m,
     /* 5. What the person says. */
     v->kind = CLASSIFY_REPLY;
     fold_new_text(s, v);
-    intent_find(&c->intents, s->md_intents, sbuf_cstr(&s->folded),
-                s->folded.len, charset_utf8_valid(s->folded.s ? s->folded.s : "",
-                                                  s->folded.len),
-                ref, v);
+    size_t n = s->folded.len;
+    if (n > CLASSIFY_INTENT_SCAN_MAX) {
+        n = CLASSIFY_INTENT_SCAN_MAX;
+        while (n > 0 && ((unsigned char)s->folded.s[n] & 0xc0) == 0x80)
+            n--; /* never cut a UTF-8 sequence */
+        classify_evidence(v, "intent read on the first %zu of %zu bytes of "
+                             "new text", n, s->folded.len);
+    }
+    intent_find(&c->intents, s->md_intents, sbuf_cstr(&s->folded), n,
+                charset_utf8_valid(s->folded.s ? s->folded.s : "", n), ref, v);
 }

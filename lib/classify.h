@@ -59,6 +59,10 @@
 #define CLASSIFY_ID_MAX 128      /* client id, with its NUL */
 #define CLASSIFY_MAX_FAILED 8
 #define CLASSIFY_ADDR_MAX 256    /* e-mail address, with its NUL */
+/* What a person says about paying is at the top of what they wrote: the
+ * intent patterns read at most this many bytes of the (folded) new text,
+ * so a long pasted document does not cost every pattern a full scan. */
+#define CLASSIFY_INTENT_SCAN_MAX 16384
 
 enum classify_kind {
     CLASSIFY_UNRELATED = 0,

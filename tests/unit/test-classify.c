@@ -332,6 +332,39 @@ test_intents(struct classifier *c)
     classify_session_free(s);
 }
 
+/* A long reply: the promise at the top is found; a dispute buried after
+ * CLASSIFY_INTENT_SCAN_MAX bytes of pasted text is not read, and the
+ * evidence says how much was read. */
+static void
+test_long_reply(struct classifier *c)
+{
+    T_CASE("long reply: intent read on the top of the new text");
+    struct sbuf body = {0};
+    sbuf_adds(&body, "Bonjour, nous réglerons la facture le 15 décembre.\n\n");
+    while (body.len < 2 * CLASSIFY_INTENT_SCAN_MAX)
+        sbuf_adds(&body, "Annexe : détail des livraisons de l'année écoulée.\n");
+    sbuf_adds(&body, "Je conteste cette facture.\n");
+    struct classify_session *s = classify_session_new(c);
+    struct classify_verdict v;
+    struct mail m;
+    classify_verdict_init(&v);
+    mail_init(&m);
+    mail_add_header(&m, "From", "compta@client-one.fr");
+    mail_add_header(&m, "Subject", "Re: Relance");
+    mail_add_header(&m, "Date", "Mon, 23 Nov 2026 10:00:00 +0100");
+    mail_end_headers(&m);
+    mail_read_body(&m, body.s, body.len, 0);
+    classify_message(s, &m, NULL, &lookup, &v);
+    T_STREQ(classify_intent_name(v.intent), "promise");
+    T_STREQ(v.until, "2026-12-15");
+    T_CHECK(strstr(sbuf_cstr(&v.evidence), "intent read on the first") != NULL,
+            "no evidence of the cut: %s", sbuf_cstr(&v.evidence));
+    mail_free(&m);
+    classify_verdict_free(&v);
+    classify_session_free(s);
+    sbuf_free(&body);
+}
+
 /* ---- the milter's first look: headers only ---- */
 
 struct hdr_case {
@@ -508,6 +541,7 @@ main(void)
         test_headers_only(c);
         test_references(c);
         test_intents(c);
+        test_long_reply(c);
         classifier_free(c);
     }
     test_dates();
