@@ -47,6 +47,10 @@ bool
 charset_utf8_valid(const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
         size_t k = utf8_len((const unsigned char *)s + i, n - i);
         if (k == 0)
             return false;
@@ -116,16 +120,24 @@ latin_to_utf8(const char *s, size_t n, bool windows, bool latin9,
 void
 charset_utf8_clean(const char *s, size_t n, struct sbuf *out)
 {
+    /* Valid runs are copied whole: this runs on every body the milter
+     * reads, and per-character appends were its largest cost. */
+    size_t run = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_len((const unsigned char *)s + i, n - i);
-        if (k == 0) {
-            charset_put_cp(out, 0xfffd);
+        if ((unsigned char)s[i] < 0x80) {
             i++;
-        } else {
-            sbuf_add(out, s + i, k);
-            i += k;
+            continue;
         }
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k) {
+            i += k;
+            continue;
+        }
+        sbuf_add(out, s + run, i - run);
+        charset_put_cp(out, 0xfffd);
+        run = ++i;
     }
+    sbuf_add(out, s + run, n - run);
 }
 
 static bool
