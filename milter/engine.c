@@ -375,6 +375,13 @@ engine_apply(struct engine_gen *g, const struct act_decision *d,
     if (p.rc == ACT_RETRY) {
         char serr[512];
         if (spool_append(g->cfg.spool_file, d, serr, sizeof serr) == 0) {
+            /* Raise the flag again now that the line is in the file: a
+             * replay may have found the file empty and cleared it between
+             * our unlock above and the append, which would leave this
+             * line waiting for the next busy spell. */
+            pthread_mutex_lock(&g->qmu);
+            g->spool_pending = true;
+            pthread_mutex_unlock(&g->qmu);
             sbuf_free(&line);
             msg_debug("%s: spooled (%s)", d->queue_id, why);
             return ENGINE_SPOOLED;
