@@ -94,8 +94,10 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/librelance.a
 check:
 	$(MAKE) SAN=1 unit
 	$(MAKE) SAN=1 e2e
-	@if [ -d "$(CORPUS)" ]; then $(MAKE) SAN=1 corpus; fi
-	@if command -v clang >/dev/null; then $(MAKE) fuzz; fi
+	@if [ -d "$(CORPUS)" ]; then $(MAKE) SAN=1 corpus; \
+	else echo "check: SKIPPED corpus check: no corpus at $(CORPUS)"; fi
+	@if command -v clang >/dev/null; then $(MAKE) fuzz; \
+	else echo "check: SKIPPED fuzzing: clang is not installed"; fi
 
 unit: $(PROGS) $(UNIT_BIN)
 	@sh tests/run-unit.sh $(B)
