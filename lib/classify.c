@@ -495,12 +495,25 @@ classify_headers_only(struct classify_session *s, const struct mail *m,
     return false;
 }
 
-/* Fold the new text into the session buffer. */
-static void
+/*
+ * Fold the part of the new text the intents read into the session
+ * buffer: its first CLASSIFY_INTENT_SCAN_MAX bytes, never cutting a UTF-8
+ * sequence (folding never lengthens text). Returns how many bytes of new
+ * text were left out.
+ */
+static size_t
 fold_new_text(struct classify_session *s, const struct classify_verdict *v)
 {
+    const char *t = sbuf_cstr(&v->new_text);
+    size_t n = v->new_text.len;
+    if (n > CLASSIFY_INTENT_SCAN_MAX) {
+        n = CLASSIFY_INTENT_SCAN_MAX;
+        while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+            n--;
+    }
     sbuf_reset(&s->folded);
-    fold_text(sbuf_cstr(&v->new_text), v->new_text.len, &s->folded);
+    fold_text(t, n, &s->folded);
+    return v->new_text.len - n;
 }
 
 static void
@@ -609,15 +622,12 @@ classify_message(struct classify_session *s, const struct mail *m,
     }
     /* 5. What the person says. */
     v->kind = CLASSIFY_REPLY;
-    fold_new_text(s, v);
+    size_t left = fold_new_text(s, v);
     size_t n = s->folded.len;
-    if (n > CLASSIFY_INTENT_SCAN_MAX) {
-        n = CLASSIFY_INTENT_SCAN_MAX;
-        while (n > 0 && ((unsigned char)s->folded.s[n] & 0xc0) == 0x80)
-            n--; /* never cut a UTF-8 sequence */
+    if (left)
         classify_evidence(v, "intent read on the first %zu of %zu bytes of "
-                             "new text", n, s->folded.len);
-    }
+                             "new text", v->new_text.len - left,
+                          v->new_text.len);
     intent_find(&c->intents, s->md_intents, sbuf_cstr(&s->folded), n,
                 charset_utf8_valid(s->folded.s ? s->folded.s : "", n), ref, v);
 }

@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* U+00C0..U+00FF; "" = keep as is. */
-static const char *const latin1[64] = {
+/* U+00C0..U+00FF; "" = keep as is. Two letters at most, from a two-byte
+ * sequence: fold_impl relies on no replacement being longer than its
+ * source. */
+static const char latin1[64][3] = {
     "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i",
     "i", "i", "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u",
     "u", "y", "th", "ss", "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e",
@@ -41,15 +43,27 @@ decode(const unsigned char *s, size_t n, size_t *k)
     return 0xfffd; /* copied raw below */
 }
 
+/* put: copies the n (<= k) bytes of rep at *o. */
+static inline void
+put(char **o, const char *rep, size_t n)
+{
+    memcpy(*o, rep, n);
+    *o += n;
+}
+
 static void
 fold_impl(const char *s, size_t n, struct sbuf *out, bool lower_ascii)
 {
+    /* No replacement is longer than the sequence it replaces, so room for
+     * n bytes is made once and the output written straight into the
+     * buffer: this runs over every body the milter reads. */
+    sbuf_reserve(out, n);
+    char *o = out->s + out->len;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
         if (c < 0x80) {
-            sbuf_addc(out, (char)(lower_ascii && c >= 'A' && c <= 'Z' ? c + 32
-                                                                      : c));
+            *o++ = (char)(lower_ascii && c - 'A' < 26u ? c + 32 : c);
             i++;
             continue;
         }
@@ -64,7 +78,7 @@ fold_impl(const char *s, size_t n, struct sbuf *out, bool lower_ascii)
             else if (cp == 0x132 || cp == 0x133)
                 rep = "ij";
             else if (latinA[cp - 0x100]) {
-                sbuf_addc(out, latinA[cp - 0x100]);
+                *o++ = latinA[cp - 0x100];
                 i += k;
                 continue;
             }
@@ -80,11 +94,13 @@ fold_impl(const char *s, size_t n, struct sbuf *out, bool lower_ascii)
         else if (cp == 0xba || cp == 0xb0) /* n° written with º or ° */
             rep = "o";
         if (rep)
-            sbuf_adds(out, rep);
+            put(&o, rep, strlen(rep));
         else
-            sbuf_add(out, s + i, k);
+            put(&o, s + i, k);
         i += k;
     }
+    out->len = (size_t)(o - out->s);
+    out->s[out->len] = '\0';
 }
 
 void

@@ -392,22 +392,36 @@ mail_decode_words(const char *value, struct sbuf *out)
 
 /* ---- the body ---- */
 
-/* Text with CRLF/CR line ends made LF, NUL bytes dropped. */
+/*
+ * Text with CRLF/CR line ends made LF, NUL bytes dropped. The result is
+ * never longer than s: it is written straight into a buffer made once,
+ * and that buffer becomes m->text without another copy.
+ */
 static void
 set_text(struct mail *m, const char *s, size_t n)
 {
     struct sbuf *b = &m->scratch;
     sbuf_reset(b);
+    sbuf_reserve(b, n);
+    char *o = b->s;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\r') {
-            sbuf_addc(b, '\n');
+            *o++ = '\n';
             if (i + 1 < n && s[i + 1] == '\n')
                 i++;
         } else if (s[i] != '\0') {
-            sbuf_addc(b, s[i]);
+            *o++ = s[i];
         }
     }
-    set_sbuf(&m->text, b);
+    b->len = (size_t)(o - b->s);
+    b->s[b->len] = '\0';
+    if (b->len == 0) {
+        set_str(&m->text, NULL, 0);
+        return;
+    }
+    if (m->text != empty)
+        free(m->text);
+    m->text = sbuf_steal(b);
 }
 
 static bool
@@ -492,7 +506,7 @@ mail_read_body(struct mail *m, const char *body, size_t len, size_t max_bytes)
         /* Fast path: plain text without MIME. */
         charset_to_utf8(NULL, body, len, &w.plain);
         w.have_plain = true;
-    } else {
+    } else if (!mimewalk_single(&w, ct ? ct : "text/plain", cte, body, len)) {
         struct sbuf mime = {0};
         sbuf_addf(&mime, "Content-Type: %s\r\n", ct ? ct : "text/plain");
         if (cte)

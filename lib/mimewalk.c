@@ -57,6 +57,28 @@ is_attachment(struct mailmime *mm)
                MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
 }
 
+/*
+ * The text of a part in transfer encoding enc (MAILMIME_MECHANISM_*) and
+ * charset cs, decoded and converted into out. The identity encodings are
+ * converted in place, without libetpan's copy.
+ */
+static void
+decode_text(int enc, const char *cs, const char *data, size_t len,
+            struct sbuf *out)
+{
+    size_t idx = 0, dlen = 0;
+    char *dec = NULL;
+    if (enc != MAILMIME_MECHANISM_7BIT && enc != MAILMIME_MECHANISM_8BIT &&
+        enc != MAILMIME_MECHANISM_BINARY &&
+        mailmime_part_parse(data, len, &idx, enc, &dec, &dlen) ==
+            MAILIMF_NO_ERROR) {
+        charset_to_utf8(cs, dec, dlen, out);
+        mailmime_decoded_part_free(dec);
+    } else {
+        charset_to_utf8(cs, data, len, out);
+    }
+}
+
 /* Decode a single part's transfer encoding and charset into out. */
 static void
 decode_part(struct mailmime *mm, struct sbuf *out)
@@ -68,18 +90,9 @@ decode_part(struct mailmime *mm, struct sbuf *out)
                          ? mailmime_content_param_get(mm->mm_content_type,
                                                       "charset")
                          : NULL;
-    size_t idx = 0, dlen = 0;
-    char *dec = NULL;
-    if (d->dt_encoded &&
-        mailmime_part_parse(d->dt_data.dt_text.dt_data,
-                            d->dt_data.dt_text.dt_length, &idx, d->dt_encoding,
-                            &dec, &dlen) == MAILIMF_NO_ERROR) {
-        charset_to_utf8(cs, dec, dlen, out);
-        mailmime_decoded_part_free(dec);
-    } else {
-        charset_to_utf8(cs, d->dt_data.dt_text.dt_data,
-                     d->dt_data.dt_text.dt_length, out);
-    }
+    decode_text(d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT, cs,
+                d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
+                out);
 }
 
 /* The header block of a returned message: up to the first blank line. */
@@ -179,6 +192,44 @@ mimewalk_parse(struct mimewalk *w, const char *mime, size_t len)
     walk(w, mm, 0);
     mailmime_free(mm);
     return true;
+}
+
+bool
+mimewalk_single(struct mimewalk *w, const char *ct, const char *cte,
+                const char *body, size_t len)
+{
+    size_t idx = 0;
+    struct mailmime_content *c = NULL;
+    if (ct == NULL ||
+        mailmime_content_parse(ct, strlen(ct), &idx, &c) != MAILIMF_NO_ERROR)
+        return false;
+    int enc = MAILMIME_MECHANISM_8BIT;
+    struct mailmime_mechanism *mech = NULL;
+    idx = 0;
+    if (cte && mailmime_encoding_parse(cte, strlen(cte), &idx, &mech) !=
+                   MAILIMF_NO_ERROR) {
+        mailmime_content_free(c);
+        return false;
+    }
+    if (mech) {
+        enc = mech->enc_type;
+        mailmime_mechanism_free(mech);
+    }
+    char name[128];
+    ctype_name(c, name, sizeof name);
+    struct sbuf *out = strcmp(name, "text/plain") == 0  ? &w->plain
+                       : strcmp(name, "text/html") == 0 ? &w->html
+                                                        : NULL;
+    if (out) {
+        decode_text(enc, mailmime_content_param_get(c, "charset"), body, len,
+                    out);
+        if (out == &w->plain)
+            w->have_plain = true;
+        else
+            w->have_html = true;
+    }
+    mailmime_content_free(c);
+    return out != NULL;
 }
 
 void

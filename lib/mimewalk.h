@@ -38,6 +38,18 @@ struct mimewalk {
  * refuses the input. Free w with mimewalk_free either way.
  */
 bool mimewalk_parse(struct mimewalk *w, const char *mime, size_t len);
+
+/*
+ * mimewalk_single reads a body that is one text part (text/plain or
+ * text/html: most replies) straight from body[0..len), given the values
+ * of its Content-Type (ct) and Content-Transfer-Encoding (cte, or NULL)
+ * headers: the same result as mimewalk_parse on those headers and that
+ * body, without libetpan's tree and its copy of the body. Returns false,
+ * with w untouched, for any other type or a header libetpan refuses;
+ * then call mimewalk_parse.
+ */
+bool mimewalk_single(struct mimewalk *w, const char *ct, const char *cte,
+                     const char *body, size_t len);
 void mimewalk_free(struct mimewalk *w);
 
 #endif

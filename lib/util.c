@@ -70,8 +70,8 @@ xasprintf(const char *fmt, ...)
     return sbuf_steal(&b);
 }
 
-static void
-sbuf_grow(struct sbuf *b, size_t extra)
+void
+sbuf_reserve(struct sbuf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
@@ -86,7 +86,7 @@ sbuf_grow(struct sbuf *b, size_t extra)
 void
 sbuf_add(struct sbuf *b, const char *s, size_t n)
 {
-    sbuf_grow(b, n);
+    sbuf_reserve(b, n);
     if (n)
         memcpy(b->s + b->len, s, n);
     b->len += n;
@@ -114,7 +114,7 @@ sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap)
     va_end(ap2);
     if (n < 0)
         msg_panic("sbuf_vaddf: bad format \"%s\"", fmt);
-    sbuf_grow(b, (size_t)n);
+    sbuf_reserve(b, (size_t)n);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
 }

@@ -36,6 +36,10 @@ struct sbuf {
 void sbuf_add(struct sbuf *b, const char *s, size_t n);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addc_slow(struct sbuf *b, char c);
+/* sbuf_reserve makes room for extra more bytes (and the NUL), so that a
+ * caller may write b->s[b->len .. b->len + extra) itself, then set len
+ * and the NUL. */
+void sbuf_reserve(struct sbuf *b, size_t extra);
 
 /* sbuf_addc appends one byte; inline because the mail reader and the
  * quote stripper call it per character on the milter's hot path. */

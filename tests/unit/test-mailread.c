@@ -5,6 +5,7 @@
 #include "charset.h"
 #include "html2text.h"
 #include "mailread.h"
+#include "mimewalk.h"
 #include "t.h"
 #include "util.h"
 
@@ -219,10 +220,81 @@ test_html(void)
     }
 }
 
+/*
+ * mimewalk_single (the milter's shortcut for one text part) must read a
+ * body exactly as the full MIME walk does, and decline what it does not
+ * handle.
+ */
+struct single_case {
+    const char *name, *ct, *cte, *body;
+    bool handled;
+};
+
+static const struct single_case single_cases[] = {
+    {"utf-8 8bit", "text/plain; charset=utf-8", "8bit",
+     "Bonjour,\r\nnous r\xC3\xA9glerons le 30.\r\n", true},
+    {"no cte", "text/plain; charset=\"UTF-8\"", NULL, "Pay\xC3\xA9.\r\n", true},
+    {"latin-1 qp", "text/plain; charset=iso-8859-1", "quoted-printable",
+     "Pay=E9 hier, facture F-12=\r\n34 r=E9gl=E9e.\r\n", true},
+    {"windows-1252 raw", "TEXT/PLAIN; CHARSET=windows-1252", "8bit",
+     "\x93Pay\xE9\x94 \x80 30\r\n", true},
+    {"base64", "text/plain; charset=utf-8", "base64",
+     "UGF5w6kgaGllci4K\r\n", true},
+    {"broken base64", "text/plain", "base64", "@@@@ not base64 at all\r\n", true},
+    {"html qp", "text/html; charset=utf-8", "Quoted-Printable",
+     "<p>Nous paierons le 5 d=C3=A9cembre.</p>=\r\n<br>\r\n", true},
+    {"unlabelled 8-bit", "text/plain", "7bit", "d\xE9j\xE0 pay\xE9\r\n", true},
+    {"multipart declined", "multipart/alternative; boundary=x", NULL,
+     "--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--\r\n", false},
+    {"report declined", "multipart/report; report-type=delivery-status; "
+     "boundary=y", NULL, "--y--\r\n", false},
+    {"application declined", "application/pdf", "base64", "JVBERi0=\r\n",
+     false},
+    {"unterminated parameter", "text/plain; charset=\"", NULL, "x\r\n", true},
+    {"message declined", "message/rfc822", NULL, "Subject: x\r\n\r\nx\r\n",
+     false},
+};
+
+static void
+test_single(void)
+{
+    for (size_t i = 0; i < sizeof single_cases / sizeof single_cases[0]; i++) {
+        const struct single_case *c = &single_cases[i];
+        T_CASE(c->name);
+        struct mimewalk a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        bool handled = mimewalk_single(&a, c->ct, c->cte, c->body,
+                                       strlen(c->body));
+        T_CHECK(handled == c->handled, "handled %d, want %d", handled,
+                c->handled);
+        if (!handled) {
+            T_CHECK(!a.have_plain && !a.have_html && a.plain.len == 0,
+                    "a declined body left w untouched");
+        } else {
+            struct sbuf mime = {0};
+            sbuf_addf(&mime, "Content-Type: %s\r\n", c->ct);
+            if (c->cte)
+                sbuf_addf(&mime, "Content-Transfer-Encoding: %s\r\n", c->cte);
+            sbuf_addf(&mime, "\r\n%s", c->body);
+            T_CHECK(mimewalk_parse(&b, mime.s, mime.len), "full walk parses");
+            T_INTEQ(a.have_plain, b.have_plain);
+            T_INTEQ(a.have_html, b.have_html);
+            T_STREQ(sbuf_cstr(&a.plain), sbuf_cstr(&b.plain));
+            T_STREQ(sbuf_cstr(&a.html), sbuf_cstr(&b.html));
+            T_CHECK(a.plain.len + a.html.len > 0, "some text read");
+            sbuf_free(&mime);
+        }
+        mimewalk_free(&a);
+        mimewalk_free(&b);
+    }
+}
+
 int
 main(void)
 {
     test_mail_cases();
+    test_single();
     test_milter_path();
     test_charsets();
     test_html();
