@@ -21,6 +21,12 @@
 -- as 002 made it) and the append-only triggers are created again. Dropping
 -- the old table needs no DELETE: no table refers to events. The freed
 -- pages stay in the file for reuse (VACUUM returns them to the disk).
+--
+-- The copy skips the CHECK: every old row passed 001's list, which is a
+-- part of this one, and evaluating the IN list row by row was three
+-- quarters of the migration's CPU (1.5 million events: 6.5 s of user time
+-- with it, 1.9 s without). Foreign keys are still checked. If the
+-- migration fails, db_open closes this connection, flag and all.
 CREATE TABLE events_new (
     id                     INTEGER PRIMARY KEY,
     at                     TEXT NOT NULL,
@@ -42,11 +48,13 @@ CREATE TABLE events_new (
     actor                  TEXT,                   -- relancectl user, 'worker', 'milter', 'import'
     detail                 TEXT                    -- human-readable evidence, or JSON
 );
+PRAGMA ignore_check_constraints = ON;
 INSERT INTO events_new (id, at, kind, invoice, client_id, message_id,
                         queue_id, actor, detail)
     SELECT id, at, kind, invoice, client_id, message_id, queue_id, actor,
            detail
     FROM events ORDER BY id;
+PRAGMA ignore_check_constraints = OFF;
 DROP TABLE events;
 ALTER TABLE events_new RENAME TO events;
 
