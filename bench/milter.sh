@@ -21,9 +21,15 @@
 # Targets: relance >= 0.95 x null (unrelated), >= 0.85 x null (client
 # mail), >= 2000 classified replies/s without Postfix, unloaded p99
 # latency <= null's + 2 ms.
+# To look at one case while working (not for the README figures):
+#   BENCH_SIZES="51200" BENCH_KINDS="client" BENCH_PARTS=1 bench/milter.sh
 set -eu
 B=${1:-build}
 N=${BENCH_MESSAGES:-600}
+SIZES=${BENCH_SIZES:-2048 51200}
+KINDS=${BENCH_KINDS:-unrelated client}
+PARTS=${BENCH_PARTS:-1 2}
+case " $PARTS " in *" 1 "*) ;; *) SIZES= ;; esac
 export RELANCE_SRC=$(pwd)
 export RELANCE_BIN=$(pwd)/$B
 WORK=$(mktemp -d /tmp/relance-bench-milter.XXXXXX)
@@ -107,8 +113,8 @@ run3() {
 }
 
 printf '\n%-28s %6s %6s %8s %7s %6s  %-7s %s\n' "Postfix -> smtp-sink, median of 3" none null relance "rel/nul" target verdict "AddHeaders=no (rel/nul)"
-for size in 2048 51200; do
-    for kind in unrelated client; do
+for size in $SIZES; do
+    for kind in $KINDS; do
         if [ $kind = unrelated ]; then from=x@other.test; to=bob@fournisseur.test; target=0.95
         else from=ap@client1.test; to=compta@fournisseur.test; target=0.85; fi
         run3 "$size" $from $to "$P_NONE" "$P_NULL" "$P_REL" "$P_NOHDR"
@@ -121,6 +127,7 @@ for size in 2048 51200; do
     done
 done
 grep -c ": reply " "$WORK/milter.log" | sed 's/^/relance-milter decisions logged during the Postfix runs: /'
+case " $PARTS " in *" 2 "*) ;; *) exit 0 ;; esac
 
 # Part 2: the milter protocol alone.
 TOK=$(mf_reminder F-2026-0042 C1)

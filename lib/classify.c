@@ -347,6 +347,21 @@ confirm(const struct classify_lookup *lk, char *num, char *client)
     return false;
 }
 
+/* A number the token's send already names, spelled as the database
+ * spells it: its client is the token's. */
+static bool
+from_token(const struct classify_verdict *v, const char *num, char *client)
+{
+    if (!*v->token || !*v->client_id)
+        return false;
+    for (int i = 0; i < v->ninvoices; i++)
+        if (strcmp(v->invoices[i], num) == 0) {
+            snprintf(client, CLASSIFY_ID_MAX, "%s", v->client_id);
+            return true;
+        }
+    return false;
+}
+
 struct found {
     char num[CLASSIFY_MAX_INVOICES][CLASSIFY_NUMBER_MAX];
     char client[CLASSIFY_MAX_INVOICES][CLASSIFY_ID_MAX];
@@ -384,13 +399,14 @@ find_numbers(struct classify_session *s, const char *text, const char *where,
             if (!*num || have_number(f->num, f->n, num))
                 continue;
             char client[CLASSIFY_ID_MAX] = "";
-            if (lk == NULL || lk->invoice_exists == NULL) {
+            if (from_token(v, num, client)) {
+                /* Already read with the token: no second lookup. */
+            } else if (lk == NULL || lk->invoice_exists == NULL) {
                 classify_evidence(v, "references:%d \"%s\" in %s: not "
                                   "checked (no database)", ps->v[i].line, num,
                                   where);
                 continue;
-            }
-            if (!confirm(lk, num, client)) {
+            } else if (!confirm(lk, num, client)) {
                 classify_evidence(v, "references:%d \"%s\" in %s: not one of "
                                   "our invoices", ps->v[i].line, num, where);
                 continue;

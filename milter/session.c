@@ -20,6 +20,14 @@
 #include <string.h>
 
 #define MAX_RCPTS 64
+#define MEMO_MAX 8
+
+/* One answer of client_of_address, kept for the rest of the message. */
+struct memo {
+    char addr[CLASSIFY_ADDR_MAX];
+    char client[CLASSIFY_ID_MAX];
+    bool found;
+};
 
 const char *const session_header_names[SESSION_NHDRS] = {
     "X-Relance-Invoice",
@@ -45,6 +53,12 @@ struct session {
     bool forged;
     bool final_at_eoh; /* verdict known, body not needed */
     char queue_id[32];
+    /* The header pass and the body pass (and the decision) ask about the
+     * same sender and recipients: each question is a turn on the shared
+     * database connection, so the answers are kept for the message. */
+    struct classify_lookup inner;
+    struct memo memo[MEMO_MAX];
+    int nmemo;
 };
 
 struct session *
@@ -71,6 +85,7 @@ message_end(struct session *s)
     s->final_at_eoh = false;
     s->submission = false;
     s->queue_id[0] = '\0';
+    s->nmemo = 0;
     sbuf_reset(&s->body);
 }
 
@@ -138,6 +153,52 @@ session_header(struct session *s, const char *name, const char *value)
     }
     mail_add_header(&s->m, name, value ? value : "");
     return SESSION_CONTINUE;
+}
+
+static bool
+memo_client(void *ctx, const char *address, char *client_out)
+{
+    struct session *s = ctx;
+    for (int i = 0; i < s->nmemo; i++)
+        if (strcmp(s->memo[i].addr, address) == 0) {
+            memcpy(client_out, s->memo[i].client, CLASSIFY_ID_MAX);
+            return s->memo[i].found;
+        }
+    bool found = s->inner.client_of_address(s->inner.ctx, address, client_out);
+    if (s->nmemo < MEMO_MAX && strlen(address) < CLASSIFY_ADDR_MAX) {
+        struct memo *m = &s->memo[s->nmemo++];
+        memcpy(m->addr, address, strlen(address) + 1);
+        snprintf(m->client, sizeof m->client, "%s", found ? client_out : "");
+        m->found = found;
+    }
+    return found;
+}
+
+static bool
+memo_invoice(void *ctx, const char *number, char *client_out)
+{
+    struct session *s = ctx;
+    return s->inner.invoice_exists(s->inner.ctx, number, client_out);
+}
+
+static int
+memo_token(void *ctx, const char *token, char (*numbers)[CLASSIFY_NUMBER_MAX],
+           int max, char *client_out)
+{
+    struct session *s = ctx;
+    return s->inner.token_invoices(s->inner.ctx, token, numbers, max,
+                                   client_out);
+}
+
+/* The engine's lookups, with client_of_address remembered per message. */
+static void
+session_lookup(struct session *s, struct classify_lookup *lk)
+{
+    engine_lookup(s->gen, &s->inner);
+    lk->ctx = s;
+    lk->invoice_exists = memo_invoice;
+    lk->client_of_address = memo_client;
+    lk->token_invoices = memo_token;
 }
 
 static void
@@ -282,7 +343,7 @@ static void
 decide(struct session *s, struct session_edits *ed)
 {
     struct classify_lookup lk;
-    engine_lookup(s->gen, &lk);
+    session_lookup(s, &lk);
     int kind = decision_kind(s, &lk);
     if (kind < 0) {
         msg_debug("%s: unrelated", s->queue_id);
@@ -351,7 +412,7 @@ session_eoh(struct session *s, const char *queue_id)
     struct classify_envelope env;
     struct classify_lookup lk;
     envelope(s, &env);
-    engine_lookup(s->gen, &lk);
+    session_lookup(s, &lk);
     bool need = classify_headers_only(s->cs, &s->m, &env, &lk, &s->v);
     if (!need && s->v.kind == CLASSIFY_UNRELATED && s->submission &&
         client_rcpt(s, &lk))
@@ -390,7 +451,7 @@ session_eom(struct session *s, const char *queue_id, struct session_edits *ed)
         struct classify_envelope env;
         struct classify_lookup lk;
         envelope(s, &env);
-        engine_lookup(s->gen, &lk);
+        session_lookup(s, &lk);
         mail_read_body(&s->m, s->body.s ? s->body.s : "", s->body.len,
                        (size_t)s->gen->cfg.max_body_bytes);
         classify_message(s->cs, &s->m, &env, &lk, &s->v);

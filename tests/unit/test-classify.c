@@ -46,9 +46,12 @@ static const struct {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+static int invoice_lookups; /* calls of fake_invoice */
+
 static bool
 fake_invoice(void *ctx, const char *number, char *client)
 {
+    invoice_lookups++;
     for (size_t i = 0; i < N(invoices); i++)
         if (strcmp(invoices[i].number, number) == 0) {
             strcpy(client, invoices[i].client);
@@ -365,6 +368,63 @@ test_long_reply(struct classifier *c)
     sbuf_free(&body);
 }
 
+/*
+ * A number the token's send already names is not looked up again (each
+ * lookup is a turn on the milter's shared database connection); any other
+ * number still is, and still lands where its client says.
+ */
+struct tokref_case {
+    const char *name, *subject;
+    int lookups;
+    const char *invoices, *review;
+};
+
+static const struct tokref_case tokref_cases[] = {
+    {"number of the token's send", "Re: Relance facture F-2026-0042", 0,
+     "F-2026-0042,FA2026-042", ""},
+    {"lowercase spelling is looked up", "Re: facture f-2026-0042", 2,
+     "F-2026-0042,FA2026-042", ""},
+    {"another client's number", "Re: F-2026-0042 et INV-1234", 1,
+     "F-2026-0042,FA2026-042", "INV-1234"},
+};
+
+static void
+test_token_numbers(struct classifier *c)
+{
+    for (size_t i = 0; i < N(tokref_cases); i++) {
+        const struct tokref_case *tc = &tokref_cases[i];
+        T_CASE(tc->name);
+        struct classify_session *s = classify_session_new(c);
+        struct classify_verdict v;
+        struct mail m;
+        classify_verdict_init(&v);
+        mail_init(&m);
+        mail_add_header(&m, "From", "compta@client-one.fr");
+        mail_add_header(&m, "Subject", tc->subject);
+        mail_add_header(&m, "In-Reply-To", "<r1.00c0ffee00000043."
+                        "3bb7d2895ff4087e8b5e01560bcb82c0@relance.test>");
+        mail_end_headers(&m);
+        const char body[] = "Bonjour, merci.\n";
+        mail_read_body(&m, body, sizeof body - 1, 0);
+        invoice_lookups = 0;
+        classify_message(s, &m, NULL, &lookup, &v);
+        T_INTEQ(invoice_lookups, tc->lookups);
+        char got[256] = "", rev[256] = "";
+        for (int k = 0; k < v.ninvoices; k++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+                     k ? "," : "", v.invoices[k]);
+        for (int k = 0; k < v.nreview; k++)
+            snprintf(rev + strlen(rev), sizeof rev - strlen(rev), "%s%s",
+                     k ? "," : "", v.review[k]);
+        T_STREQ(got, tc->invoices);
+        T_STREQ(rev, tc->review);
+        T_STREQ(v.client_id, "C001");
+        mail_free(&m);
+        classify_verdict_free(&v);
+        classify_session_free(s);
+    }
+}
+
 /* ---- the milter's first look: headers only ---- */
 
 struct hdr_case {
@@ -542,6 +602,7 @@ main(void)
         test_references(c);
         test_intents(c);
         test_long_reply(c);
+        test_token_numbers(c);
         classifier_free(c);
     }
     test_dates();
