@@ -335,6 +335,25 @@ test_intents(struct classifier *c)
     classify_session_free(s);
 }
 
+/* classify_body: a mail from compta@client-one.fr with the headers
+ * (name, value pairs, NULL-terminated) and body, classified into v. */
+static void
+classify_body(struct classifier *c, const char *const *hdrs, const char *body,
+              size_t len, struct classify_verdict *v)
+{
+    struct classify_session *s = classify_session_new(c);
+    struct mail m;
+    mail_init(&m);
+    mail_add_header(&m, "From", "compta@client-one.fr");
+    for (int i = 0; hdrs[i]; i += 2)
+        mail_add_header(&m, hdrs[i], hdrs[i + 1]);
+    mail_end_headers(&m);
+    mail_read_body(&m, body, len, 0);
+    classify_message(s, &m, NULL, &lookup, v);
+    mail_free(&m);
+    classify_session_free(s);
+}
+
 /* A long reply: the promise at the top is found; a dispute buried after
  * CLASSIFY_INTENT_SCAN_MAX bytes of pasted text is not read, and the
  * evidence says how much was read. */
@@ -347,24 +366,16 @@ test_long_reply(struct classifier *c)
     while (body.len < 2 * CLASSIFY_INTENT_SCAN_MAX)
         sbuf_adds(&body, "Annexe : détail des livraisons de l'année écoulée.\n");
     sbuf_adds(&body, "Je conteste cette facture.\n");
-    struct classify_session *s = classify_session_new(c);
     struct classify_verdict v;
-    struct mail m;
     classify_verdict_init(&v);
-    mail_init(&m);
-    mail_add_header(&m, "From", "compta@client-one.fr");
-    mail_add_header(&m, "Subject", "Re: Relance");
-    mail_add_header(&m, "Date", "Mon, 23 Nov 2026 10:00:00 +0100");
-    mail_end_headers(&m);
-    mail_read_body(&m, body.s, body.len, 0);
-    classify_message(s, &m, NULL, &lookup, &v);
+    const char *hdrs[] = {"Subject", "Re: Relance", "Date",
+                          "Mon, 23 Nov 2026 10:00:00 +0100", NULL};
+    classify_body(c, hdrs, body.s, body.len, &v);
     T_STREQ(classify_intent_name(v.intent), "promise");
     T_STREQ(v.until, "2026-12-15");
     T_CHECK(strstr(sbuf_cstr(&v.evidence), "intent read on the first") != NULL,
             "no evidence of the cut: %s", sbuf_cstr(&v.evidence));
-    mail_free(&m);
     classify_verdict_free(&v);
-    classify_session_free(s);
     sbuf_free(&body);
 }
 
@@ -394,20 +405,15 @@ test_token_numbers(struct classifier *c)
     for (size_t i = 0; i < N(tokref_cases); i++) {
         const struct tokref_case *tc = &tokref_cases[i];
         T_CASE(tc->name);
-        struct classify_session *s = classify_session_new(c);
         struct classify_verdict v;
-        struct mail m;
         classify_verdict_init(&v);
-        mail_init(&m);
-        mail_add_header(&m, "From", "compta@client-one.fr");
-        mail_add_header(&m, "Subject", tc->subject);
-        mail_add_header(&m, "In-Reply-To", "<r1.00c0ffee00000043."
-                        "3bb7d2895ff4087e8b5e01560bcb82c0@relance.test>");
-        mail_end_headers(&m);
+        const char *hdrs[] = {"Subject", tc->subject, "In-Reply-To",
+                              "<r1.00c0ffee00000043."
+                              "3bb7d2895ff4087e8b5e01560bcb82c0@relance.test>",
+                              NULL};
         const char body[] = "Bonjour, merci.\n";
-        mail_read_body(&m, body, sizeof body - 1, 0);
         invoice_lookups = 0;
-        classify_message(s, &m, NULL, &lookup, &v);
+        classify_body(c, hdrs, body, sizeof body - 1, &v);
         T_INTEQ(invoice_lookups, tc->lookups);
         char got[256] = "", rev[256] = "";
         for (int k = 0; k < v.ninvoices; k++)
@@ -419,9 +425,7 @@ test_token_numbers(struct classifier *c)
         T_STREQ(got, tc->invoices);
         T_STREQ(rev, tc->review);
         T_STREQ(v.client_id, "C001");
-        mail_free(&m);
         classify_verdict_free(&v);
-        classify_session_free(s);
     }
 }
 
