@@ -89,7 +89,41 @@ static const struct {
     {"send_uncertain", "envoi incertain", "send uncertain", false},
     {"review", "à vérifier", "review", false},
     {"report", "rapport", "report", false},
+    {"approval", "envoi approuvé", "sending approved", false},
+    {"task_done", "tâche faite (appel...)", "task done (call...)", false},
+    {"sms_sent", "SMS envoyé", "text message sent", false},
+    {"sms_failed", "échec d'envoi du SMS", "text message failed", false},
+    {"sms_uncertain", "envoi du SMS incertain", "text message uncertain",
+     false},
 };
+
+/* How relancectl approve and task done began their details before
+ * schema 004 gave them their own kinds (worker/ctl_tasks.c). */
+#define APPROVED_PREFIX "envoi approuvé / approved: "
+#define TASK_PREFIX "tâche / task #"
+
+const char *
+dossier_event_kind(const char *kind, const char *detail, const char *channel)
+{
+    static const char *const sms[][2] = {
+        {"reminder_sent", "sms_sent"},
+        {"send_failed", "sms_failed"},
+        {"send_uncertain", "sms_uncertain"},
+    };
+    if (detail == NULL)
+        detail = "";
+    if (strcmp(kind, "review") == 0 &&
+        strncmp(detail, APPROVED_PREFIX, strlen(APPROVED_PREFIX)) == 0)
+        return "approval";
+    if (strcmp(kind, "manual_contact") == 0 &&
+        strncmp(detail, TASK_PREFIX, strlen(TASK_PREFIX)) == 0)
+        return "task_done";
+    if (channel && strncmp(channel, "sms", 3) == 0)
+        for (size_t i = 0; i < sizeof sms / sizeof sms[0]; i++)
+            if (strcmp(kind, sms[i][0]) == 0)
+                return sms[i][1];
+    return kind;
+}
 
 static int
 kind_index(const char *kind)
@@ -306,9 +340,11 @@ events(sqlite3 *db, const char *number, const char *client, struct sbuf *b)
 {
     sqlite3_stmt *st = query(
         db,
-        "SELECT id, at, kind, actor, detail, message_id, queue_id, invoice "
-        "FROM events WHERE invoice = ?1 "
-        "OR (invoice IS NULL AND client_id = ?2) ORDER BY id",
+        "SELECT e.id, e.at, e.kind, e.actor, e.detail, e.message_id, "
+        "e.queue_id, e.invoice, m.channel FROM events e "
+        "LEFT JOIN messages m ON m.message_id = e.message_id "
+        "WHERE e.invoice = ?1 "
+        "OR (e.invoice IS NULL AND e.client_id = ?2) ORDER BY e.id",
         number, client);
     if (st == NULL)
         return -1;
@@ -316,13 +352,18 @@ events(sqlite3 *db, const char *number, const char *client, struct sbuf *b)
     char buf[64];
     int rc, n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *kind = col(st, 2);
+        const char *stored = col(st, 2);
+        const char *kind = dossier_event_kind(
+            stored, col(st, 4), (const char *)sqlite3_column_text(st, 8));
         int k = kind_index(kind);
         const char *at = dossier_time(col(st, 1), buf, sizeof buf);
         n++;
         sbuf_addf(&all, "  [%d] %s  %s — %s / %s%s\n", n, at, kind,
                   k >= 0 ? kinds[k].fr : kind, k >= 0 ? kinds[k].en : kind,
                   sqlite3_column_type(st, 7) == SQLITE_NULL ? " (client)" : "");
+        if (kind != stored)
+            sbuf_addf(&all, "      enregistré comme / recorded as : %s\n",
+                      stored);
         if (*col(st, 3))
             sbuf_addf(&all, "      acteur / actor : %s\n", col(st, 3));
         if (*col(st, 5))

@@ -48,6 +48,21 @@ void dossier_free(struct dossier *d);
 char *dossier_eml_name(int index, const char *message_id);
 
 /*
+ * dossier_event_kind: the kind an event stands for. kind and detail are
+ * the stored event's; channel is the channel of the message it is about
+ * (messages.channel through events.message_id), NULL when none. Events
+ * written before schema 004 reused kinds, and keep them: an approval was
+ * 'review' with a detail "envoi approuvé / approved: ...", a done task
+ * 'manual_contact' with "tâche / task #N: ...", a text message
+ * 'reminder_sent', 'send_failed' or 'send_uncertain' about a message of
+ * channel "sms" or "sms-gateway". For those the new kind is returned
+ * (approval, task_done, sms_sent, sms_failed, sms_uncertain; a static
+ * string); for any other event, kind itself (the same pointer). Pure.
+ */
+const char *dossier_event_kind(const char *kind, const char *detail,
+                               const char *channel);
+
+/*
  * dossier_time writes a stored UTC instant (YYYY-MM-DDTHH:MM:SSZ) as
  * local time with its offset, "2026-11-23 10:15:00 +0100", into buf
  * (at least 32 bytes); text that is not an instant is copied as is.

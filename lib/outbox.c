@@ -31,6 +31,7 @@ enum {
     Q_INSERT_NOTICE,
     Q_COUNT_QUEUED,
     Q_SUBJECT_OF,
+    Q_CHANNEL_OF,
     Q_N
 };
 
@@ -81,6 +82,7 @@ static const char *const sql[Q_N] = {
         " subject, text) VALUES (?,?,?,?,?,?,?)",
     [Q_COUNT_QUEUED] = "SELECT count(*) FROM messages WHERE state = 'queued'",
     [Q_SUBJECT_OF] = "SELECT subject FROM messages WHERE id = ?",
+    [Q_CHANNEL_OF] = "SELECT channel FROM messages WHERE id = ?",
 };
 
 struct outbox {
@@ -280,6 +282,34 @@ outbox_mark_submitting(struct outbox *ob, int64_t id)
     return rc;
 }
 
+enum outcome { OUT_SENT, OUT_FAILED, OUT_UNCERTAIN };
+
+/* The event kind of what became of a message. A text (channel "sms",
+ * SmsCommand, or "sms-gateway", a mail to the gateway) has its own kinds
+ * (schema 004); a mail is reminder_sent or notify_sent, send_failed,
+ * send_uncertain. */
+static const char *
+event_kind(struct outbox *ob, const struct outbox_row *row, enum outcome o)
+{
+    sqlite3_stmt *st = stmt(ob, Q_CHANNEL_OF);
+    sqlite3_bind_int64(st, 1, row->id);
+    const char *ch = sqlite3_step(st) == SQLITE_ROW
+                         ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    bool sms = ch && strncmp(ch, "sms", 3) == 0;
+    sqlite3_reset(st);
+    switch (o) {
+    case OUT_SENT:
+        return sms ? "sms_sent"
+                   : strcmp(row->kind, "reminder") == 0 ? "reminder_sent"
+                                                       : "notify_sent";
+    case OUT_FAILED:
+        return sms ? "sms_failed" : "send_failed";
+    case OUT_UNCERTAIN:
+        break;
+    }
+    return sms ? "sms_uncertain" : "send_uncertain";
+}
+
 /* One event of kind per invoice the message carried (reminders rows),
  * per notice it carried, or one about its client when neither. */
 static int
@@ -324,8 +354,7 @@ outbox_mark_sent(struct outbox *ob, const struct outbox_row *row, time_t now,
     sqlite3_stmt *st = stmt(ob, Q_SENT);
     db_bind_text(st, 1, at);
     sqlite3_bind_int64(st, 2, row->id);
-    const char *kind =
-        strcmp(row->kind, "reminder") == 0 ? "reminder_sent" : "notify_sent";
+    const char *kind = event_kind(ob, row, OUT_SENT);
     if (run(ob, st) < 0 || events_for(ob, row, at, kind, detail) < 0 ||
         db_commit(ob->db) < 0) {
         db_rollback(ob->db);
@@ -436,7 +465,7 @@ outbox_mark_failed(struct outbox *ob, const struct outbox_row *row,
     db_bind_text(st, 1, error);
     sqlite3_bind_int64(st, 2, row->id);
     if (run(ob, st) < 0 ||
-        events_for(ob, row, at, "send_failed", error) < 0 ||
+        events_for(ob, row, at, event_kind(ob, row, OUT_FAILED), error) < 0 ||
         tell_finance(ob, row, at, false, error) < 0 ||
         db_commit(ob->db) < 0) {
         db_rollback(ob->db);
@@ -506,9 +535,7 @@ outbox_reconcile(struct outbox *ob, time_t now, struct outbox_stats *out)
         sqlite3_bind_int64(u, 3, r->id);
         if (run(ob, u) < 0 ||
             events_for(ob, r, at,
-                       handed[i] ? (strcmp(r->kind, "reminder") == 0
-                                        ? "reminder_sent" : "notify_sent")
-                                 : "send_uncertain",
+                       event_kind(ob, r, handed[i] ? OUT_SENT : OUT_UNCERTAIN),
                        handed[i] ? "confirmed by the milter"
                                  : "interrupted during submission") < 0 ||
             (!handed[i] && tell_finance(ob, r, at, true, NULL) < 0) ||

@@ -33,9 +33,10 @@
  *     broke) between the first byte and the 250. The MTA may or may not
  *     have queued it, and sending again could make the client receive
  *     the same reminder twice, which is worse for a dunning tool than a
- *     late one. -> uncertain, a send_uncertain event per invoice and a
- *     notice to finance naming the Message-ID so a person checks the
- *     MTA's log (grep the Message-ID) and re-sends by hand if needed.
+ *     late one. -> uncertain, a send_uncertain event per invoice
+ *     (sms_uncertain for a text) and a notice to finance naming the
+ *     Message-ID so a person checks the MTA's log (grep the Message-ID)
+ *     and re-sends by hand if needed.
  *     It is never re-sent blindly.
  *   - uncertain that later gets handed_off_at (the milter's finding was
  *     spooled and applied after the reconcile): -> sent.
@@ -122,7 +123,8 @@ void outbox_rows_free(struct outbox_row *rows, size_t n);
 int outbox_mark_submitting(struct outbox *ob, int64_t id);
 
 /* outbox_mark_sent: -> sent, sent_at = now, and one reminder_sent
- * (reminders) or notify_sent (notices) event per row. 0 or -1. */
+ * (reminders) or notify_sent (notices) event per row; sms_sent for a
+ * text (channel "sms" or "sms-gateway"). 0 or -1. */
 int outbox_mark_sent(struct outbox *ob, const struct outbox_row *row,
                      time_t now, const char *detail);
 
@@ -137,8 +139,8 @@ int outbox_mark_sent(struct outbox *ob, const struct outbox_row *row,
 int outbox_mark_temp(struct outbox *ob, const struct outbox_row *row,
                      time_t now, int retry_hours, const char *error);
 
-/* outbox_mark_failed: -> failed, send_failed events, and a notice to
- * finance with the server's answer. 0 or -1. */
+/* outbox_mark_failed: -> failed, send_failed events (sms_failed for a
+ * text), and a notice to finance with the server's answer. 0 or -1. */
 int outbox_mark_failed(struct outbox *ob, const struct outbox_row *row,
                        time_t now, const char *error);
 

@@ -165,7 +165,7 @@ ctl_task(struct ctl *ctl, int argc, char **argv)
         printf("usage: relancectl [-c FILE] " TASK_USAGE "\n\n"
                "Marque une tâche faite / marks a task done. The note (what "
                "was said, what\nwas agreed) is kept with the task and as a "
-               "'manual_contact' event of the\ninvoice (dossier).\n\n"
+               "'task_done' event of the\ninvoice (dossier).\n\n"
                "Exit: 0 done, 1 unknown or already done, 64 bad usage.\n");
         return 0;
     }
@@ -197,7 +197,7 @@ ctl_task(struct ctl *ctl, int argc, char **argv)
     sqlite3_bind_text(st, 3, ctl_actor(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, note, -1, SQLITE_TRANSIENT);
     char *detail = xasprintf("tâche / task #%ld: %s", n, note);
-    int rc = change_and_log(db, st, "manual_contact",
+    int rc = change_and_log(db, st, "task_done",
                             "SELECT invoice, client_id FROM tasks"
                             " WHERE id = ?1", id, detail);
     free(detail);
@@ -220,7 +220,7 @@ ctl_approve(struct ctl *ctl, int argc, char **argv)
                "wait for a person\n(`approval yes` in the scenario, e.g. "
                "the formal notice of a key account).\nThe worker sends them "
                "on its next pass. --step approves that step only.\nThe "
-               "approval is a 'review' event of the invoice.\n\n"
+               "approval is an 'approval' event of the invoice.\n\n"
                "Exit: 0 approved, 1 nothing waits for approval, 64 bad "
                "usage.\n");
         return 0;
@@ -249,7 +249,7 @@ ctl_approve(struct ctl *ctl, int argc, char **argv)
     db_bind_text(st, 4, step);
     char *detail = xasprintf("envoi approuvé / approved: %s",
                              step ? step : "étapes en attente / waiting steps");
-    int rc = change_and_log(db, st, "review",
+    int rc = change_and_log(db, st, "approval",
                             "SELECT number, client_id FROM invoices"
                             " WHERE number = ?1", number, detail);
     free(detail);

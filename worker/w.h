@@ -188,7 +188,7 @@ void w_letter_write(const struct worker *w, sqlite3 *db,
  * (an e-mail, sent by w_send), for SmsCommand (channel "sms", queued for
  * w_sms_send), in redirect mode as an e-mail to finance; a client without
  * a usable phone or no SmsCommand/SmsGateway set makes it failed at once
- * (send_failed event, notice to finance). Dry-run (dry): the text goes to
+ * (sms_failed event, notice to finance). Dry-run (dry): the text goes to
  * DryRunDir/NNNN-sms-PHONE.txt, nothing is written to db.
  * w_sms_send runs SmsCommand for every queued "sms" row: submitting
  * (durable) before the command starts, then sent, or failed with the

@@ -7,7 +7,7 @@
  * send window. Exactly-once as for e-mail (outbox.h): the message row and
  * its reminders row are committed before the command runs, the row is
  * 'submitting' (durable) while it runs. A failure is never silent: the
- * row is failed, a send_failed event names the channel, finance gets a
+ * row is failed, an sms_failed event says why, finance gets a
  * notice with the reason.
  */
 #define _GNU_SOURCE /* pipe2 */

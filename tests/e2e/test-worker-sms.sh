@@ -2,12 +2,13 @@
 # test-worker-sms.sh - sms steps (issue 5) through a real Postfix: a
 # scenario whose step texts the client. SmsCommand (a script that logs its
 # arguments and standard input): the text and the E.164 number, exactly
-# once over two passes; a client without a usable phone is a send_failed
-# event and a notice to finance. A failing command (exit 3): send_failed
+# once over two passes (an sms_sent event); a client without a usable
+# phone is an sms_failed event and a notice to finance. A failing command
+# (exit 3): sms_failed
 # event in `relancectl invoice show --json` and the notice delivered to
 # finance with the command's output. SmsGateway: the text arrives as an
 # e-mail at +33612345678@sms.test. The worker killed while the command
-# runs: uncertain, finance told, not run again. Neither set: failed, finance told.
+# runs: uncertain (sms_uncertain), finance told, not run again. Neither set: failed, finance told.
 # Redirect mode: finance gets the text by e-mail. Dry-run: the text in
 # DryRunDir, nothing run.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
@@ -82,11 +83,11 @@ grep -qF "was due on" "$WORK/sms.log" || fail "English text for C2"
 len=$(sed -n '/^ARGS --to +336/,/^END/p' "$WORK/sms.log" | sed '1d;$d' | tr -d '\n' | wc -m)
 [ "$len" -le 160 ] || fail "French text is $len characters, more than 160"
 assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND recipients='+33612345678'")" sent "text row sent"
-assert_eq "$(q "SELECT count(*) FROM events WHERE kind='reminder_sent' AND invoice='F-1' AND detail LIKE '%channel=sms%'")" 1 "reminder_sent event names the channel"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_sent' AND invoice='F-1' AND detail LIKE '%channel=sms%'")" 1 "sms_sent event names the channel"
 assert_eq "$(q "SELECT step_name FROM invoices WHERE number='F-1'")" text "step advanced"
-assert_eq "$(q "SELECT count(*) FROM events WHERE kind='send_failed' AND invoice='F-3'")" 1 "no phone: send_failed"
-inv F-3 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]" | grep -q "no usable phone" \
-    || fail "F-3 send_failed names the reason"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_failed' AND invoice='F-3'")" 1 "no phone: sms_failed"
+inv F-3 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]" | grep -q "no usable phone" \
+    || fail "F-3 sms_failed names the reason"
 mail_wait 1
 body=$($MC body "$PF_MAILDIR/new" --to $FIN)
 grep -qF "no usable phone" <<<"$body" || fail "finance told about C3's phone: $body"
@@ -98,9 +99,9 @@ note "SmsCommand fails (exit 3): recorded, finance told"
 phase "SmsCommand $WORK/sms-fail"
 run "2026-11-05 10:00"
 assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND recipients='+33612345678'")" failed "text row failed"
-detail=$(inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]")
-grep -qF "exit status 3" <<<"$detail" || fail "send_failed detail names the exit status: $detail"
-grep -qF "SMS" <<<"$detail" || fail "send_failed detail names the channel: $detail"
+detail=$(inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]")
+grep -qF "exit status 3" <<<"$detail" || fail "sms_failed detail names the exit status: $detail"
+grep -qF "SMS" <<<"$detail" || fail "sms_failed detail names the channel: $detail"
 mail_wait 3
 n=$(grep -l "quota exceeded for account acme" "$PF_MAILDIR"/new/* | wc -l)
 assert_eq "$n" 2 "finance notices with the command's output (F-1, F-2)"
@@ -123,6 +124,7 @@ sed -i "s|^SmsCommand .*|SmsCommand $WORK/sms-ok|" "$RELANCE_CONF"
 run "2026-11-05 10:30"
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms' AND state='uncertain'")" 1 "reconcile: uncertain"
 assert_eq "$(q "SELECT count(*) FROM notices WHERE kind='send_uncertain'")" 1 "finance told"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_uncertain' AND invoice='F-1'")" 1 "sms_uncertain event"
 # The other text, still queued (never started), went on the second pass.
 assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 2 "the uncertain text was not run again"
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms' AND state='sent'")" 1 "the other text sent"
@@ -143,14 +145,14 @@ $MC list "$PF_MAILDIR/new"
 body=$($MC body "$PF_MAILDIR/new" --to +33612345678@sms.test)
 grep -qF "F-1" <<<"$body" || fail "gateway mail carries the text: $body"
 $MC body "$PF_MAILDIR/new" --to +32470123456@sms.test | grep -qF "F-2" || fail "gateway mail for C2"
-assert_eq "$(q "SELECT count(*) FROM events WHERE kind='reminder_sent' AND invoice='F-1'")" 1 "reminder_sent once"
+assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_sent' AND invoice='F-1'")" 1 "sms_sent once"
 run "2026-11-06 10:00"
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms-gateway'")" 2 "gateway texts recorded once"
 
 note "Neither SmsCommand nor SmsGateway: failed and told, never skipped"
 phase
 run "2026-11-05 10:00"
-inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='send_failed'][0]" \
+inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]" \
     | grep -qF "no SmsCommand or SmsGateway configured" || fail "reason recorded"
 assert_eq "$(q "SELECT count(*) FROM notices WHERE kind='send_failed'")" 3 "finance told for each invoice"
 

@@ -3,7 +3,8 @@
  * file: record (with the reminders primary key refusing a step twice),
  * submitting, sent, 4xx back-off and give-up, 5xx, and reconcile
  * (queued stays, submitting -> sent with the milter's hand-off, else
- * uncertain with a notice). One table of operation scripts.
+ * uncertain with a notice); a text message (channel sms or sms-gateway)
+ * gets the sms_* event kinds. One table of operation scripts.
  */
 #include "civil.h"
 #include "db.h"
@@ -15,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-enum op { END, RECORD, RECORD_NOTICE, SUBMITTING, SENT, TEMP, FAILED,
-          HANDOFF, RECONCILE };
+enum op { END, RECORD, RECORD_NOTICE, RECORD_SMS, RECORD_GATEWAY, SUBMITTING,
+          SENT, TEMP, FAILED, HANDOFF, RECONCILE };
 
 struct step {
     int op;
@@ -68,6 +69,22 @@ static const struct {
     {"a failed notice makes no notice about itself",
      {{RECORD_NOTICE, 0, 1}, {FAILED, 0, 0}},
      "failed", 1, 1, 0, "send_failed=1", 0},
+    {"a text sent through SmsCommand: sms_sent",
+     {{RECORD_SMS, 0, 1}, {SUBMITTING, 0, 0}, {SENT, 0, 0}},
+     "sent", 0, 1, 2, "sms_sent=1 reminder_sent=0", 0},
+    {"a text that failed: sms_failed, finance told",
+     {{RECORD_SMS, 0, 1}, {FAILED, 0, 0}},
+     "failed", 1, 1, 2, "sms_failed=1 send_failed=0", 1},
+    {"a text interrupted: sms_uncertain, finance told",
+     {{RECORD_SMS, 0, 1}, {SUBMITTING, 0, 0}, {RECONCILE, 0, 0}},
+     "uncertain", 0, 1, 2, "sms_uncertain=1 send_uncertain=0", 1},
+    {"a gateway mail the milter saw leave: sms_sent",
+     {{RECORD_GATEWAY, 0, 1}, {SUBMITTING, 0, 0}, {HANDOFF, 0, 0},
+      {RECONCILE, 0, 0}},
+     "sent", 0, 1, 2, "sms_sent=1 reminder_sent=0 sms_uncertain=0", 0},
+    {"a gateway mail refused for too long: sms_failed",
+     {{RECORD_GATEWAY, 0, 1}, {TEMP, 0, 1}, {TEMP, 2, 0}},
+     "failed", 2, 1, 2, "sms_failed=1 send_failed=0", 1},
 };
 
 static int
@@ -116,14 +133,18 @@ run_op(sqlite3 *db, struct outbox *ob, const struct step *s, time_t t0,
 {
     time_t now = t0 + (time_t)s->hours * 3600;
     char err[256];
-    if (s->op == RECORD || s->op == RECORD_NOTICE) {
+    if (s->op == RECORD || s->op == RECORD_NOTICE || s->op == RECORD_SMS ||
+        s->op == RECORD_GATEWAY) {
         bool notice = s->op == RECORD_NOTICE;
+        const char *channel = notice                     ? "finance"
+                              : s->op == RECORD_SMS     ? "sms"
+                              : s->op == RECORD_GATEWAY ? "sms-gateway"
+                                                        : "email";
         char mid[64], tok[32];
         snprintf(tok, sizeof tok, "r1.%016d", ++*serial);
         snprintf(mid, sizeof mid, "%s@relance.test", tok);
         struct outbox_new m = {mid, tok, "C1", notice ? "notice" : "reminder",
-                               notice ? "finance" : "email",
-                               "compta@f.test", "c1@c1.test", "Relance",
+                               channel, "compta@f.test", "c1@c1.test", "Relance",
                                "body\r\n", 6};
         struct outbox_reminder r = {"F-1", 2, "first"};
         int64_t id = outbox_record(ob, &m, &r, notice ? 0 : 1, NULL, 0, now,
