@@ -1,10 +1,15 @@
 /*
  * spool.c - the milter's spool of decisions not yet applied; see spool.h.
  *
- * Writers (milter threads) append one locked, fsync'd line. The replayer
+ * Writers (the milter's group-commit writer) append locked, fsync'd lines,
+ * and take a failed write back so that no torn line is left. The replayer
  * reads the file under the lock, releases it while it talks to the
  * database, then takes it again to cut away what it handled, so the mail
- * path never waits for a replay.
+ * path never waits for a replay. The cut writes what is left to a new file
+ * and renames it over the spool: a crash at any point leaves either the
+ * old file or the new one, never a file missing lines. Because the file
+ * can be replaced that way, a writer that got the lock checks that its
+ * descriptor is still the file at the path, and opens it again if not.
  */
 #include "spool.h"
 #include "log.h"
@@ -12,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +62,10 @@ spool_format(const struct act_decision *d, struct sbuf *out)
 {
     sbuf_adds(out, "R1\t");
     esc(out, d->at, false);
-    sbuf_addf(out, "\t%s\t%s\t", act_kind_name(d->kind),
+    /* An impossible kind is written as "?": the replay then keeps the
+     * line in SpoolFile.rejected instead of guessing. */
+    sbuf_addf(out, "\t%s\t%s\t",
+              act_kind_name(d->kind) ? act_kind_name(d->kind) : "?",
               act_intent_name(d->intent) ? act_intent_name(d->intent) : "none");
     const char *plain[] = {d->queue_id, d->message_id, d->token, d->sender,
                            d->until};
@@ -241,19 +250,63 @@ write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
-/* append_locked appends text to path under flock, fsync'd. */
+/* open_locked opens path for appending (created 0600; readable too, for
+ * the check of its last byte), locked, and makes sure the descriptor is
+ * the file now at path: a replay may have renamed a new file over it
+ * while we waited for the lock. size gets its length. Returns the
+ * descriptor, or -1 with errno set. */
+static int
+open_locked(const char *path, off_t *size)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        struct stat fsb, psb;
+        if (flock(fd, LOCK_EX) < 0 || fstat(fd, &fsb) < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (stat(path, &psb) == 0 && psb.st_dev == fsb.st_dev &&
+            psb.st_ino == fsb.st_ino) {
+            *size = fsb.st_size;
+            return fd;
+        }
+        close(fd); /* replaced (or removed) meanwhile: open it again */
+    }
+    errno = EAGAIN;
+    return -1;
+}
+
+/* append_locked appends text to path under flock, fsync'd, all or
+ * nothing: a short or failed write (disk full) or a failed fsync is cut
+ * back to the previous length so that no torn line stays in the file.
+ * Whole lines only: the text must end with a newline. */
 static int
 append_locked(const char *path, const char *text, size_t n, char *err,
               size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    off_t size = 0;
+    int fd = open_locked(path, &size);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
+    /* A process killed in the middle of a write leaves a line without
+     * its newline: end it, so that the replay rejects it alone instead
+     * of gluing it to our first line. */
+    char last = '\n';
+    if (size > 0 && pread(fd, &last, 1, size - 1) != 1)
+        last = '\n';
     int rc = 0;
-    if (flock(fd, LOCK_EX) < 0 || write_all(fd, text, n) < 0 || fsync(fd) < 0) {
+    if ((last != '\n' && write_all(fd, "\n", 1) < 0) ||
+        write_all(fd, text, n) < 0 || fsync(fd) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (ftruncate(fd, size) < 0 || fsync(fd) < 0)
+            msg_warn("spool %s: cannot take back a failed write: %s", path,
+                     strerror(errno));
         rc = -1;
     }
     close(fd);
@@ -261,31 +314,60 @@ append_locked(const char *path, const char *text, size_t n, char *err,
 }
 
 int
+spool_append_batch(const char *path, const struct act_decision *const *d, int n,
+                   char *err, size_t errlen)
+{
+    struct sbuf b = {0};
+    for (int i = 0; i < n; i++) {
+        spool_format(d[i], &b);
+        sbuf_addc(&b, '\n');
+    }
+    int rc = n > 0 ? append_locked(path, b.s, b.len, err, errlen) : 0;
+    sbuf_free(&b);
+    return rc;
+}
+
+int
 spool_append(const char *path, const struct act_decision *d, char *err,
              size_t errlen)
 {
+    return spool_append_batch(path, &d, 1, err, errlen);
+}
+
+/* keep_rejected appends line (n bytes, no newline) to PATH.rejected. */
+static int
+keep_rejected(const char *path, const char *line, size_t n, char *err,
+              size_t errlen)
+{
+    char *rpath = xasprintf("%s.rejected", path);
     struct sbuf b = {0};
-    spool_format(d, &b);
+    sbuf_add(&b, line, n);
     sbuf_addc(&b, '\n');
-    int rc = append_locked(path, b.s, b.len, err, errlen);
+    int rc = append_locked(rpath, b.s, b.len, err, errlen);
     sbuf_free(&b);
+    free(rpath);
     return rc;
 }
 
 static void
 reject(const char *path, const char *line, size_t n, const char *why)
 {
-    char *rpath = xasprintf("%s.rejected", path);
     char err[512];
-    msg_warn("spool %s: line moved to %s: %s", path, rpath, why);
-    struct sbuf b = {0};
-    sbuf_add(&b, line, n);
-    sbuf_addc(&b, '\n');
-    if (append_locked(rpath, b.s, b.len, err, sizeof err) < 0)
+    msg_warn("spool %s: line moved to %s.rejected: %s", path, path, why);
+    if (keep_rejected(path, line, n, err, sizeof err) < 0)
         msg_warn("spool: cannot keep rejected line (%s): %.*s", err, (int)n,
                  line);
+}
+
+int
+spool_reject(const char *path, const struct act_decision *d, char *err,
+             size_t errlen)
+{
+    struct sbuf b = {0};
+    spool_format(d, &b);
+    int rc = keep_rejected(path, b.s, b.len, err, errlen);
     sbuf_free(&b);
-    free(rpath);
+    return rc;
 }
 
 /* read_locked reads the whole file into out while fd is locked. */
@@ -308,20 +390,67 @@ read_all(int fd, struct sbuf *out)
     }
 }
 
-/* cut removes the first `done` bytes of the file (open, locked), keeping
- * what was appended after them. */
+/* sync_dir makes a rename in path's folder durable. */
+static void
+sync_dir(const char *path)
+{
+    char *copy = xstrdup(path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0)
+        msg_warn("spool %s: cannot sync its folder: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+}
+
+/* replace_file puts text (n bytes) at path through PATH.tmp: written,
+ * synced, renamed over path. On failure path is untouched. */
 static int
-cut(int fd, size_t done)
+replace_file(const char *path, const char *text, size_t n)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = fd < 0 ? -1 : 0;
+    if (rc == 0 && (write_all(fd, text, n) < 0 || fsync(fd) < 0))
+        rc = -1;
+    if (fd >= 0 && close(fd) < 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -1;
+    if (rc < 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+    } else {
+        sync_dir(path);
+    }
+    free(tmp);
+    return rc;
+}
+
+/*
+ * cut removes the first `done` bytes of the spool (fd open and locked),
+ * keeping what was appended after them; *left gets the bytes kept. When
+ * nothing is kept the file is truncated in place: a crash before that
+ * reaches the disk only brings back lines that spool_applied then skips.
+ * When lines are kept they go to a new file renamed over the spool
+ * (replace_file), never through a truncated file that a crash would
+ * leave without them. On failure the file is as it was.
+ */
+static int
+cut(const char *path, int fd, size_t done, size_t *left)
 {
     struct sbuf all = {0};
     int rc = read_all(fd, &all);
-    if (rc == 0) {
-        size_t rest = all.len > done ? all.len - done : 0;
-        rc = ftruncate(fd, 0);
-        if (rc == 0 && rest > 0)
-            rc = pwrite(fd, all.s + done, rest, 0) == (ssize_t)rest ? 0 : -1;
+    *left = all.len;
+    if (rc == 0 && all.len <= done) {
+        rc = ftruncate(fd, 0) == 0 && fsync(fd) == 0 ? 0 : -1;
         if (rc == 0)
-            rc = fsync(fd);
+            *left = 0;
+    } else if (rc == 0) {
+        rc = replace_file(path, all.s + done, all.len - done);
+        if (rc == 0)
+            *left = all.len - done;
     }
     sbuf_free(&all);
     return rc;
@@ -395,18 +524,23 @@ spool_replay(const char *path, struct act *a, const struct act_params *p,
     }
     for (const char *q = data.s + done; q < data.s + data.len; q++)
         st->left += *q == '\n';
+    size_t left = data.len;
     sbuf_free(&data);
     rc = 0;
     if (done > 0) {
-        if (flock(fd, LOCK_EX) < 0 || cut(fd, done) < 0) {
+        if (flock(fd, LOCK_EX) < 0 || cut(path, fd, done, &left) < 0) {
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
             rc = -1;
         }
         flock(fd, LOCK_UN);
+    } else {
+        /* Nothing cut: fd is still the file at path. */
+        struct stat sb;
+        if (fstat(fd, &sb) == 0)
+            left = (size_t)sb.st_size;
     }
-    struct stat sb;
     if (rc == 0)
-        rc = fstat(fd, &sb) == 0 && sb.st_size > 0 ? 1 : 0;
+        rc = left > 0 ? 1 : 0;
     close(fd);
     return rc;
 }

@@ -16,9 +16,14 @@
  * table spool_applied in the same transaction as the decision, so a line
  * replayed twice (crash between applying and truncating) is applied once.
  *
- * Writers take flock(LOCK_EX) on the file, write the whole line with one
- * write(2) and fsync before unlocking. Lines that cannot be read back or
- * applied are moved to SpoolFile.rejected (never dropped) and logged.
+ * Writers take flock(LOCK_EX) on the file, write their lines with one
+ * write(2) and fsync before unlocking; a write that fails half-way (disk
+ * full) is cut back, so the file only ever holds whole lines. Lines that
+ * cannot be read back or applied are moved to SpoolFile.rejected (never
+ * dropped) and logged. The replay removes what it applied by writing what
+ * is left to SpoolFile.tmp and renaming it over the spool, so a crash
+ * never loses a line (at worst one is read again and skipped as already
+ * applied).
  */
 #ifndef SPOOL_H
 #define SPOOL_H
@@ -42,12 +47,23 @@ int spool_parse(const char *line, struct act_decision *d, char *err,
 void spool_digest(const char *line, size_t len, char hex[SPOOL_DIGEST_HEX]);
 
 /*
- * spool_append appends d to the file at path (created 0600 if missing),
- * locked, written and fsync'd. Returns 0, or -1 with a message in err
- * (the caller then logs the line itself so that it still exists
- * somewhere).
+ * spool_append_batch appends the lines of d[0..n) in that order to the
+ * file at path (created 0600 if missing): locked, one write, fsync'd; all
+ * of them or none (a failed write is taken back). Returns 0, or -1 with a
+ * message in err (the caller then logs the lines itself so that they
+ * still exist somewhere). spool_append is the batch of one.
  */
+int spool_append_batch(const char *path, const struct act_decision *const *d,
+                       int n, char *err, size_t errlen);
 int spool_append(const char *path, const struct act_decision *d, char *err,
+                 size_t errlen);
+
+/*
+ * spool_reject keeps d's line in PATH.rejected (path is the spool), for a
+ * decision the database refused for good (ACT_FAILED), as the replay does
+ * with its own failing lines. Returns 0, or -1 with a message in err.
+ */
+int spool_reject(const char *path, const struct act_decision *d, char *err,
                  size_t errlen);
 
 struct spool_stats {

@@ -1,10 +1,12 @@
 /*
- * engine.c - generations, the shared database connection, the spool and
- * the -n check of relance-milter; see engine.h.
+ * engine.c - generations, the reload rule, the database connections and
+ * their upkeep, the lookups, the spool replay and the -n check of
+ * relance-milter; see engine.h. The group commit is in commit.c.
  */
 #include "engine.h"
 #include "calendar.h"
 #include "civil.h"
+#include "commit.h"
 #include "db.h"
 #include "log.h"
 #include "scenario.h"
@@ -21,15 +23,23 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* How long decisions go straight to the spool after the database said
- * busy or could not be reached. */
-#define RETRY_SECONDS 1
+/* Replay passes run back to back while they make progress, at most: */
+#define REPLAY_ROUNDS 8
 
 static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct engine_gen *cur;
 
+/* What the first load set and reloads keep (engine.h): the process time
+ * zone and the spool file. Written by the first engine_load and by
+ * engine_stop, read by later loads: one thread at a time (start-up, then
+ * the maintenance thread). */
+static struct {
+    char *timezone;
+    char *spool_file;
+} running;
+
 /* Maintenance thread's own connection for spool replay, so a long replay
- * never holds the connection the mail path uses. */
+ * never holds the connections the mail path uses. */
 static struct {
     struct engine_gen *gen; /* the generation it was opened for */
     sqlite3 *db;
@@ -49,33 +59,42 @@ rep_close(void)
 }
 
 static void
-close_db(struct engine_gen *g)
+edb_free(struct engine_db *e)
 {
-    act_free(g->act);
-    g->act = NULL;
-    db_close(g->db);
-    g->db = NULL;
+    if (e == NULL)
+        return;
+    lookup_db_free(&e->rl);
+    db_close(e->rdb);
+    act_free(e->act);
+    db_close(e->wdb);
+    free(e);
 }
 
-/* open_db (dbmu held or not yet shared): open the database and prepare
- * the statements; -1 with err if unavailable. */
-static int
-open_db(struct engine_gen *g, char *err, size_t errlen)
+/* edb_open opens the two connections of g's database, with no lock held
+ * (it may wait BusyTimeoutMs); NULL with err if unavailable. */
+static struct engine_db *
+edb_open(const struct engine_gen *g, char *err, size_t errlen)
 {
-    g->db = db_open(g->cfg.database, 0, g->cfg.busy_timeout_ms, err, errlen);
-    if (g->db == NULL)
-        return -1;
-    g->act = act_new(g->db, err, errlen);
-    if (g->act)
-        act_lookup(g->act, &g->lk);
+    const char *path = g->cfg.database;
+    int busy = g->cfg.busy_timeout_ms;
+    struct engine_db *e = xcalloc(1, sizeof *e);
     struct stat sb;
-    if (g->act == NULL || stat(g->cfg.database, &sb) < 0) {
-        close_db(g);
-        return -1;
+    e->wdb = db_open(path, 0, busy, err, errlen);
+    e->act = e->wdb ? act_new(e->wdb, err, errlen) : NULL;
+    e->rdb = e->act ? db_open(path, 0, busy, err, errlen) : NULL;
+    if (e->rdb == NULL ||
+        lookup_db_init(&e->rl, e->rdb, &e->lk, err, errlen) < 0) {
+        edb_free(e);
+        return NULL;
     }
-    g->db_dev = sb.st_dev;
-    g->db_ino = sb.st_ino;
-    return 0;
+    if (stat(path, &sb) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        edb_free(e);
+        return NULL;
+    }
+    e->dev = sb.st_dev;
+    e->ino = sb.st_ino;
+    return e;
 }
 
 static void
@@ -83,14 +102,51 @@ gen_free(struct engine_gen *g)
 {
     if (g == NULL)
         return;
-    close_db(g);
-    pthread_mutex_destroy(&g->dbmu);
-    pthread_mutex_destroy(&g->qmu);
-    pthread_cond_destroy(&g->qcond);
+    edb_free(g->db);
+    pthread_mutex_destroy(&g->rdmu);
     classifier_free(g->cls);
     calendar_free(g->cal);
     cfg_free(&g->cfg);
     free(g);
+}
+
+/*
+ * keep_running applies the reload rule of engine.h to a freshly read
+ * config: the first load sets the time zone and records it with the
+ * spool file; later loads get the recorded values back, with a warning
+ * when the file asks for others. -1 with err if the zone is unknown.
+ */
+static int
+keep_running(struct cfg *c, const char *path, char *err, size_t errlen)
+{
+    if (running.timezone == NULL) {
+        if (clock_set_timezone(c->timezone) < 0) {
+            snprintf(err, errlen, "%s: Timezone %s is unknown", path,
+                     c->timezone);
+            return -1;
+        }
+        running.timezone = xstrdup(c->timezone);
+        running.spool_file = xstrdup(c->spool_file);
+        return 0;
+    }
+    struct {
+        const char *key;
+        char **value;
+        const char *kept;
+    } keys[] = {
+        {"Timezone", &c->timezone, running.timezone},
+        {"SpoolFile", &c->spool_file, running.spool_file},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(*keys[i].value, keys[i].kept) == 0)
+            continue;
+        msg_warn("%s: %s %s is not applied by a reload; the milter keeps "
+                 "%s until it is restarted",
+                 path, keys[i].key, *keys[i].value, keys[i].kept);
+        free(*keys[i].value);
+        *keys[i].value = xstrdup(keys[i].kept);
+    }
+    return 0;
 }
 
 struct engine_gen *
@@ -98,21 +154,15 @@ engine_load(const char *path, char *err, size_t errlen)
 {
     struct engine_gen *g = xcalloc(1, sizeof *g);
     char why[1024];
-    pthread_mutex_init(&g->dbmu, NULL);
-    pthread_mutex_init(&g->qmu, NULL);
-    pthread_cond_init(&g->qcond, NULL);
-    g->qtail = &g->qhead;
+    pthread_mutex_init(&g->rdmu, NULL);
     g->refs = 1;
     if (cfg_load(&g->cfg, path, err, errlen) < 0)
         goto fail;
     if (cfg_require(&g->cfg, err, errlen, "Database", "Socket", "RulesDir",
                     "Domain", "SecretFile", "SpoolFile", NULL) < 0)
         goto fail;
-    if (clock_set_timezone(g->cfg.timezone) < 0) {
-        snprintf(err, errlen, "%s: Timezone %s is unknown", path,
-                 g->cfg.timezone);
+    if (keep_running(&g->cfg, path, err, errlen) < 0)
         goto fail;
-    }
     if (token_load_key(&g->key, g->cfg.secret_file, err, errlen) < 0)
         goto fail;
     g->cal = calendar_new(g->cfg.holidays == HOLIDAYS_ALSACE_MOSELLE,
@@ -147,14 +197,11 @@ engine_load(const char *path, char *err, size_t errlen)
         .promise_default_days = g->cfg.promise_default_days,
         .manual_contact_hold_days = g->cfg.manual_contact_hold_days,
     };
-    if (open_db(g, why, sizeof why) < 0) {
+    g->db = edb_open(g, why, sizeof why);
+    if (g->db == NULL)
         msg_warn("database unavailable, decisions will be spooled to %s "
                  "until it is: %s",
                  g->cfg.spool_file, why);
-        g->retry_at = time(NULL) + RETRY_SECONDS;
-    }
-    struct stat sb;
-    g->spool_pending = stat(g->cfg.spool_file, &sb) == 0 && sb.st_size > 0;
     return g;
 fail:
     gen_free(g);
@@ -164,6 +211,8 @@ fail:
 void
 engine_start(struct engine_gen *g)
 {
+    struct stat sb;
+    commit_start(stat(g->cfg.spool_file, &sb) == 0 && sb.st_size > 0);
     pthread_mutex_lock(&cur_mu);
     cur = g;
     pthread_mutex_unlock(&cur_mu);
@@ -218,20 +267,23 @@ engine_stop(void)
     pthread_mutex_unlock(&cur_mu);
     rep_close();
     engine_release(old);
+    free(running.timezone);
+    free(running.spool_file);
+    memset(&running, 0, sizeof running);
 }
 
-/* Lookup callbacks for the classifier: the ones of lookup.h on the shared
- * connection (act_lookup), each call under the mutex. */
+/* Lookup callbacks for the classifier: the ones of lookup.h on the
+ * generation's lookup connection, each call under rdmu. */
 static bool
 lk_invoice(void *ctx, const char *number, char *client_out)
 {
     struct engine_gen *g = ctx;
     bool ok = false;
     *client_out = '\0';
-    pthread_mutex_lock(&g->dbmu);
-    if (g->act)
-        ok = g->lk.invoice_exists(g->lk.ctx, number, client_out);
-    pthread_mutex_unlock(&g->dbmu);
+    pthread_mutex_lock(&g->rdmu);
+    if (g->db)
+        ok = g->db->lk.invoice_exists(g->db->lk.ctx, number, client_out);
+    pthread_mutex_unlock(&g->rdmu);
     return ok;
 }
 
@@ -241,10 +293,10 @@ lk_client(void *ctx, const char *address, char *client_out)
     struct engine_gen *g = ctx;
     bool ok = false;
     *client_out = '\0';
-    pthread_mutex_lock(&g->dbmu);
-    if (g->act)
-        ok = g->lk.client_of_address(g->lk.ctx, address, client_out);
-    pthread_mutex_unlock(&g->dbmu);
+    pthread_mutex_lock(&g->rdmu);
+    if (g->db)
+        ok = g->db->lk.client_of_address(g->db->lk.ctx, address, client_out);
+    pthread_mutex_unlock(&g->rdmu);
     return ok;
 }
 
@@ -255,10 +307,11 @@ lk_token(void *ctx, const char *token, char (*numbers)[CLASSIFY_NUMBER_MAX],
     struct engine_gen *g = ctx;
     int n = -1;
     *client_out = '\0';
-    pthread_mutex_lock(&g->dbmu);
-    if (g->act)
-        n = g->lk.token_invoices(g->lk.ctx, token, numbers, max, client_out);
-    pthread_mutex_unlock(&g->dbmu);
+    pthread_mutex_lock(&g->rdmu);
+    if (g->db)
+        n = g->db->lk.token_invoices(g->db->lk.ctx, token, numbers, max,
+                                     client_out);
+    pthread_mutex_unlock(&g->rdmu);
     return n;
 }
 
@@ -271,127 +324,29 @@ engine_lookup(struct engine_gen *g, struct classify_lookup *lk)
     lk->token_invoices = lk_token;
 }
 
-/* One decision waiting for the group commit. */
-struct pending {
-    const struct act_decision *d;
-    struct act_result *res;
-    int rc;
-    bool done;
-    struct pending *next;
-};
-
-#define BATCH_MAX 64
-
-/* write_batch (writer only, qmu not held): apply the list in batches on
- * the shared connection. */
-static void
-write_batch(struct engine_gen *g, struct pending *list)
-{
-    const struct act_decision *ds[BATCH_MAX];
-    struct act_result res[BATCH_MAX];
-    struct pending *ps[BATCH_MAX];
-    int rcs[BATCH_MAX];
-    char err[512] = "";
-    pthread_mutex_lock(&g->dbmu);
-    while (list) {
-        int n = 0;
-        for (; list && n < BATCH_MAX; list = list->next, n++) {
-            ps[n] = list;
-            ds[n] = list->d;
-        }
-        if (g->act == NULL) {
-            for (int i = 0; i < n; i++)
-                rcs[i] = ACT_RETRY;
-        } else {
-            act_apply_batch(g->act, &g->params, ds, NULL, n, res, rcs, err,
-                            sizeof err);
-        }
-        for (int i = 0; i < n; i++) {
-            ps[i]->rc = rcs[i];
-            if (rcs[i] == ACT_OK && ps[i]->res)
-                *ps[i]->res = res[i];
-            if (rcs[i] == ACT_FAILED)
-                msg_warn("%s: %s", ds[i]->queue_id, err);
-        }
-    }
-    pthread_mutex_unlock(&g->dbmu);
-}
-
-/*
- * apply_grouped: queue p and wait until it is written. The first thread
- * to find no writer becomes the writer and commits everything queued
- * meanwhile in one transaction (group commit): under load, one commit
- * serves many messages instead of one each.
- */
-static void
-apply_grouped(struct engine_gen *g, struct pending *p)
-{
-    *g->qtail = p;
-    g->qtail = &p->next;
-    while (!p->done) {
-        if (g->writing) {
-            pthread_cond_wait(&g->qcond, &g->qmu);
-            continue;
-        }
-        g->writing = true;
-        struct pending *list = g->qhead;
-        g->qhead = NULL;
-        g->qtail = &g->qhead;
-        pthread_mutex_unlock(&g->qmu);
-        write_batch(g, list);
-        pthread_mutex_lock(&g->qmu);
-        for (struct pending *q = list; q; q = q->next) {
-            q->done = true;
-            if (q->rc == ACT_RETRY) {
-                g->retry_at = time(NULL) + RETRY_SECONDS;
-                g->spool_pending = true;
-            }
-        }
-        g->writing = false;
-        pthread_cond_broadcast(&g->qcond);
-    }
-}
-
 int
 engine_apply(struct engine_gen *g, const struct act_decision *d,
              struct act_result *res)
 {
-    struct pending p = {.d = d, .res = res, .rc = ACT_RETRY};
-    const char *why = "database busy";
-    pthread_mutex_lock(&g->qmu);
-    /* While older decisions wait in the spool, newer ones queue behind
-     * them so that they are applied in the order seen. */
-    if (g->spool_pending || time(NULL) < g->retry_at) {
-        why = "spool not empty or database unavailable";
-        g->spool_pending = true;
-    } else {
-        apply_grouped(g, &p);
+    struct commit_outcome oc;
+    commit_apply(g, d, res, &oc);
+    if (oc.out != ENGINE_FAILED) {
+        if (oc.out == ENGINE_SPOOLED)
+            msg_debug("%s: spooled (%s)", d->queue_id, oc.why);
+        return oc.out;
     }
-    pthread_mutex_unlock(&g->qmu);
-    if (p.rc == ACT_OK)
-        return ENGINE_APPLIED;
     struct sbuf line = {0};
     spool_format(d, &line);
-    if (p.rc == ACT_RETRY) {
-        char serr[512];
-        if (spool_append(g->cfg.spool_file, d, serr, sizeof serr) == 0) {
-            /* Raise the flag again now that the line is in the file: a
-             * replay may have found the file empty and cleared it between
-             * our unlock above and the append, which would leave this
-             * line waiting for the next busy spell. */
-            pthread_mutex_lock(&g->qmu);
-            g->spool_pending = true;
-            pthread_mutex_unlock(&g->qmu);
-            sbuf_free(&line);
-            msg_debug("%s: spooled (%s)", d->queue_id, why);
-            return ENGINE_SPOOLED;
-        }
+    if (oc.rc == ACT_RETRY)
         msg_warn("%s: cannot spool (%s) nor apply (%s); decision: %s",
-                 d->queue_id, serr, why, sbuf_cstr(&line));
-    } else {
-        msg_warn("%s: decision not applicable: %s", d->queue_id,
-                 sbuf_cstr(&line));
-    }
+                 d->queue_id, oc.err, oc.why, sbuf_cstr(&line));
+    else if (oc.kept)
+        msg_warn("%s: decision refused by the database (%s), kept in "
+                 "%s.rejected",
+                 d->queue_id, oc.err, g->cfg.spool_file);
+    else
+        msg_warn("%s: decision refused by the database (%s); decision: %s",
+                 d->queue_id, oc.err, sbuf_cstr(&line));
     sbuf_free(&line);
     return ENGINE_FAILED;
 }
@@ -404,31 +359,34 @@ log_replayed(void *arg, const struct act_decision *d,
              act_kind_name(d->kind), res->ninvoices);
 }
 
-/* db_gone: the database file was removed or replaced under us. */
+/* db_gone: the database file was removed or replaced under e. */
 static bool
-db_gone(struct engine_gen *g)
+db_gone(const struct engine_gen *g, const struct engine_db *e)
 {
     struct stat sb;
-    return stat(g->cfg.database, &sb) < 0 || sb.st_dev != g->db_dev ||
-           sb.st_ino != g->db_ino;
+    return stat(g->cfg.database, &sb) < 0 || sb.st_dev != e->dev ||
+           sb.st_ino != e->ino;
 }
 
+/* maintain_db (maintenance thread, the only one that changes g->db, so
+ * it reads g->db without a lock): drop connections to a file that was
+ * removed or replaced, open them again when possible. */
 static void
 maintain_db(struct engine_gen *g)
 {
     char err[512];
-    bool gone = false;
-    pthread_mutex_lock(&g->dbmu);
-    if (g->db && db_gone(g)) {
+    if (g->db && db_gone(g, g->db)) {
         msg_warn("database %s removed or replaced; reopening", g->cfg.database);
-        close_db(g);
-        gone = true;
-    }
-    if (g->db == NULL && open_db(g, err, sizeof err) == 0)
-        msg_info("database %s available again", g->cfg.database);
-    pthread_mutex_unlock(&g->dbmu);
-    if (gone)
+        edb_free(commit_swap(g, NULL));
         rep_close(); /* the replay connection points to the old file too */
+    }
+    if (g->db == NULL) {
+        struct engine_db *e = edb_open(g, err, sizeof err);
+        if (e) {
+            edb_free(commit_swap(g, e));
+            msg_info("database %s available again", g->cfg.database);
+        }
+    }
 }
 
 static void
@@ -437,11 +395,7 @@ replay(struct engine_gen *g)
     char err[512];
     struct stat sb;
     if (stat(g->cfg.spool_file, &sb) < 0 || sb.st_size == 0) {
-        pthread_mutex_lock(&g->qmu);
-        /* Re-check under the lock: a writer may have just appended. */
-        if (stat(g->cfg.spool_file, &sb) < 0 || sb.st_size == 0)
-            g->spool_pending = false;
-        pthread_mutex_unlock(&g->qmu);
+        commit_caught_up(g->cfg.spool_file);
         return;
     }
     if (rep.gen != g) {
@@ -459,23 +413,25 @@ replay(struct engine_gen *g)
         g->refs++; /* the replay connection keeps its generation alive */
         pthread_mutex_unlock(&cur_mu);
     }
-    struct spool_stats st;
-    int rc = spool_replay(g->cfg.spool_file, rep.act, &g->params, log_replayed,
+    /* Under a steady flow of mail, lines arrive while a pass runs: go
+     * again at once while passes make progress, so the spool empties
+     * and decisions can go to the database again. */
+    int rc = 1;
+    for (int round = 0; rc == 1 && round < REPLAY_ROUNDS; round++) {
+        struct spool_stats st;
+        rc = spool_replay(g->cfg.spool_file, rep.act, &g->params, log_replayed,
                           NULL, &st, err, sizeof err);
-    if (rc < 0)
-        msg_warn("spool replay: %s", err);
-    if (st.applied || st.rejected)
-        msg_info("spool: %d applied, %d already applied, %d rejected, %d "
-                 "left",
-                 st.applied, st.duplicate, st.rejected, st.left);
-    if (rc == 0) {
-        /* Empty now: new decisions may go to the database again, unless
-         * a writer appended meanwhile (then the next pass takes it). */
-        pthread_mutex_lock(&g->qmu);
-        if (stat(g->cfg.spool_file, &sb) == 0 && sb.st_size == 0)
-            g->spool_pending = false;
-        pthread_mutex_unlock(&g->qmu);
+        if (rc < 0)
+            msg_warn("spool replay: %s", err);
+        if (st.applied || st.rejected)
+            msg_info("spool: %d applied, %d already applied, %d rejected, "
+                     "%d left",
+                     st.applied, st.duplicate, st.rejected, st.left);
+        if (st.applied + st.duplicate + st.rejected == 0)
+            break;
     }
+    if (rc == 0)
+        commit_caught_up(g->cfg.spool_file);
 }
 
 void
@@ -485,10 +441,7 @@ engine_maintain(void)
     if (rep.gen != g)
         rep_close(); /* reloaded: let the old generation go */
     maintain_db(g);
-    pthread_mutex_lock(&g->qmu);
-    bool due = g->spool_pending && time(NULL) >= g->retry_at;
-    pthread_mutex_unlock(&g->qmu);
-    if (due && g->db)
+    if (g->db && commit_replay_due())
         replay(g);
     engine_release(g);
 }

@@ -11,13 +11,37 @@
  * a new generation and swaps it in under a lock; the old one is freed when
  * its last message is done. A failed reload keeps the old generation.
  *
- * Database: one shared connection per generation behind a mutex, with the
- * prepared statements of act.h reused; decisions are written by group
- * commit (one thread writes what the others queued, in one transaction).
- * While the database is busy (busy timeout passed), unreachable, or while
- * older decisions wait in the spool, decisions go to the spool; the
- * maintenance thread replays it on its own connection once a second
- * (spool.h), so order is kept and nothing is lost.
+ * Database: each generation opens two connections: one for the
+ * classifier's lookups (behind a mutex, with the statements of lookup.h)
+ * and one for writes (act.h). In WAL mode a lookup never waits for a
+ * writer, so a write stuck on another process's lock (up to
+ * BusyTimeoutMs) never holds up the lookups of other connections.
+ * Decisions are written by group commit (commit.h): one thread at a time
+ * holds the writer role and writes what the others queued, in one
+ * transaction. The writer, and only it, decides per batch whether the
+ * batch goes to the database or to the spool, so the order in which
+ * decisions were queued is the order in which they are applied:
+ *   - while the spool may hold lines (spool_pending), or for a second
+ *     after the database said busy or could not be reached, the whole
+ *     batch is appended to the spool (one write, one fsync);
+ *   - a batch the database refuses for now (ACT_RETRY) is appended to the
+ *     spool from the first refused decision on, before the next batch
+ *     can start;
+ *   - a decision the database refuses for good (ACT_FAILED) is kept in
+ *     SpoolFile.rejected for a human, as the replay does.
+ * The maintenance thread replays the spool on its own connection once a
+ * second and clears spool_pending only when the file is empty and no
+ * writer is appending to it. The queue and these flags are shared by
+ * every generation, so a reload does not reorder anything either.
+ *
+ * Reload keeps what cannot change under running threads: Timezone (TZ is
+ * process-wide and setenv races with localtime_r in mail threads) and
+ * SpoolFile (lines waiting in the old file would be stranded). A new
+ * value is logged and ignored until the milter restarts.
+ *
+ * Opening the database again (it was unavailable, or its file was
+ * replaced) happens on the maintenance thread without any lock held;
+ * only the swap of the new connections takes the locks, for a moment.
  */
 #ifndef ENGINE_H
 #define ENGINE_H
@@ -31,6 +55,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct engine_db;
+
 struct engine_gen {
     int refs; /* guarded by the engine lock */
     struct cfg cfg;
@@ -39,43 +65,39 @@ struct engine_gen {
     struct calendar *cal;
     struct act_params params;
 
-    pthread_mutex_t dbmu; /* guards the connection: */
-    sqlite3 *db;          /* NULL: unavailable, decisions spool */
-    struct act *act;
-    struct classify_lookup lk; /* act_lookup(act), used under dbmu */
-    dev_t db_dev;              /* to notice the file replaced or gone */
-    ino_t db_ino;
-
-    pthread_mutex_t qmu; /* guards the group-commit queue: */
-    pthread_cond_t qcond;
-    struct pending *qhead, **qtail;
-    bool writing;       /* a thread is writing a batch */
-    time_t retry_at;    /* spool without trying until then */
-    bool spool_pending; /* the spool may hold lines */
+    /* The database connections (commit.h), NULL while unavailable
+     * (decisions then spool). Replaced only by the maintenance thread,
+     * holding rdmu and the writer role. Lookups use it under rdmu; the
+     * write side is used only by the thread holding the writer role. */
+    pthread_mutex_t rdmu;
+    struct engine_db *db;
 };
 
 /* Results of engine_apply. */
 enum {
     ENGINE_APPLIED,
     ENGINE_SPOOLED,
-    ENGINE_FAILED, /* neither applied nor spooled: the line
-                    * was logged in full */
+    ENGINE_FAILED, /* neither applied nor spooled: the line is in
+                    * SpoolFile.rejected, or logged in full */
 };
 
 /*
  * engine_load builds a generation from the config file: config, time
- * zone, secret key, calendar, classifier rules, database (a database
- * that cannot be opened is only a warning: decisions spool until it can).
+ * zone (the first load sets it; later loads keep it, see above), secret
+ * key, calendar, classifier rules, database (a database that cannot be
+ * opened is only a warning: decisions spool until it can).
  * Returns NULL with "FILE: message" in err.
  */
 struct engine_gen *engine_load(const char *path, char *err, size_t errlen);
 
-/* engine_start installs g as the current generation (takes g's ref). */
+/* engine_start installs g as the current generation (takes g's ref) and
+ * notes whether its spool holds lines. */
 void engine_start(struct engine_gen *g);
 /* engine_reload builds a new generation from path and swaps it in;
  * -1 (old kept, reason logged) if it cannot be built. */
 int engine_reload(const char *path);
-/* engine_stop drops the current generation (at exit). */
+/* engine_stop drops the current generation (at exit); a later
+ * engine_load starts afresh (time zone and spool included). */
 void engine_stop(void);
 
 /* engine_acquire: the current generation, referenced; never NULL after
@@ -87,16 +109,19 @@ void engine_release(struct engine_gen *g);
 void engine_lookup(struct engine_gen *g, struct classify_lookup *lk);
 
 /*
- * engine_apply applies d (act_apply) or spools it; res (may be NULL) is
- * filled only when applied. Returns ENGINE_*; logs failures itself.
+ * engine_apply applies d (act_apply) or spools it, in the order of the
+ * calls (see above); res (may be NULL) is filled only when applied.
+ * Waits at most for the batch ahead of it and its own (BusyTimeoutMs
+ * each at worst). Returns ENGINE_*; logs failures itself.
  */
 int engine_apply(struct engine_gen *g, const struct act_decision *d,
                  struct act_result *res);
 
 /*
  * engine_maintain: one maintenance pass (the maintenance thread calls it
- * every second): reopen a database that was unavailable or replaced,
- * replay the spool when it holds lines.
+ * every second; one caller at a time): reopen a database that was
+ * unavailable or replaced, replay the spool when it holds lines (again
+ * at once while a pass made progress, so that it catches up under load).
  */
 void engine_maintain(void);
 
