@@ -4,16 +4,29 @@
  * libcsv does the quoting. We feed it one physical line at a time, so we
  * always know the line being parsed: a record's first line is the line
  * where its first field ends minus the line breaks inside that field.
+ *
+ * Messages may come from two threads (the reader, and the importer's
+ * writer naming a row it was handed earlier): a mutex guards the report,
+ * and csvin_close sorts the errors by line if they came out of order.
  */
 #include "csvin.h"
 #include "log.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Where one error message starts in the report, and its line. */
+struct msgpos {
+    long line;
+    size_t off;
+};
 
 struct csvin {
     const char *path;
@@ -22,6 +35,13 @@ struct csvin {
     csvin_row_fn fn;
     void *arg;
     struct csvin_report *rep;
+    FILE *f;
+    struct csv_parser parser;
+
+    pthread_mutex_t mu;    /* guards rep and the fields below */
+    struct msgpos *epos;   /* every error added by this read */
+    int nepos, cap_epos;
+    bool unordered;        /* an error came after one of a later line */
 
     long line;          /* the physical line being fed */
     long rec_line;      /* first line of the record being built */
@@ -33,7 +53,7 @@ struct csvin {
     int *map;  /* map[i]: file column of spec column i, -1 if absent */
     int nhead; /* columns in the header */
     const char **vals;
-    bool stop; /* the callback asked to stop, or too many errors */
+    atomic_bool stop; /* the callback asked to stop, or too many errors */
 };
 
 static const char *
@@ -43,15 +63,31 @@ basename_of(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Remembers where the error about line starts (the caller holds mu). */
 static void
-add_msg(struct csvin *in, bool error, long line, int col, const char *fmt,
-        va_list ap)
+note_error(struct csvin *in, long line)
+{
+    if (in->nepos == in->cap_epos) {
+        in->cap_epos = in->cap_epos ? in->cap_epos * 2 : 16;
+        in->epos = xrealloc(in->epos, in->cap_epos * sizeof *in->epos);
+    }
+    if (in->nepos > 0 && line < in->epos[in->nepos - 1].line)
+        in->unordered = true;
+    in->epos[in->nepos++] = (struct msgpos){line, in->rep->errors.len};
+}
+
+/* Adds a message; the caller holds mu. */
+static void
+add_msg_locked(struct csvin *in, bool error, long line, int col,
+               const char *fmt, va_list ap)
 {
     struct sbuf *b = error ? &in->rep->errors : &in->rep->warnings;
     if (!error && in->rep->nwarnings >= CSVIN_MAX_WARNINGS) {
         in->rep->nwarnings++;
         return;
     }
+    if (error)
+        note_error(in, line);
     sbuf_addf(b, "%s:%ld: ", basename_of(in->path), line);
     if (col >= 0 && col < in->ncols && in->map && in->map[col] >= 0)
         sbuf_addf(b, "column %d (%s): ", in->map[col] + 1, in->cols[col].name);
@@ -64,10 +100,20 @@ add_msg(struct csvin *in, bool error, long line, int col, const char *fmt,
         return;
     }
     if (++in->rep->nerrors >= CSVIN_MAX_ERRORS && !in->stop) {
+        note_error(in, LONG_MAX); /* stays last */
         sbuf_addf(b, "%s: too many errors, stopped reading\n",
                   basename_of(in->path));
         in->stop = true;
     }
+}
+
+static void
+add_msg(struct csvin *in, bool error, long line, int col, const char *fmt,
+        va_list ap)
+{
+    pthread_mutex_lock(&in->mu);
+    add_msg_locked(in, error, line, col, fmt, ap);
+    pthread_mutex_unlock(&in->mu);
 }
 
 void
@@ -106,7 +152,11 @@ line_error(struct csvin *in, long line, const char *fmt, ...)
 int
 csvin_nerrors(const struct csvin *in)
 {
-    return in->rep->nerrors;
+    pthread_mutex_t *mu = (pthread_mutex_t *)&in->mu;
+    pthread_mutex_lock(mu);
+    int n = in->rep->nerrors;
+    pthread_mutex_unlock(mu);
+    return n;
 }
 
 const char *
@@ -227,7 +277,7 @@ take_header(struct csvin *in)
         if (in->cols[c].required && in->map[c] < 0)
             line_error(in, in->rec_line, "missing required column \"%s\"",
                        in->cols[c].name);
-    if (in->rep->nerrors > 0)
+    if (csvin_nerrors(in) > 0)
         in->stop = true;
     in->have_header = true;
 }
@@ -361,33 +411,102 @@ feed(struct csvin *in, struct csv_parser *p, FILE *f)
     return 0;
 }
 
-int
-csvin_read(const char *path, const struct csvin_col *cols, int ncols,
-           csvin_row_fn fn, void *arg, struct csvin_report *report)
+struct csvin *
+csvin_open(const char *path, const struct csvin_col *cols, int ncols,
+           struct csvin_report *report)
 {
-    struct csvin in = {
-        .path = path, .cols = cols, .ncols = ncols, .fn = fn, .arg = arg,
-        .rep = report,
-    };
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         sbuf_addf(&report->errors, "%s: %s\n", path, strerror(errno));
         report->nerrors++;
-        return -1;
+        return NULL;
     }
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+    struct csvin *in = xcalloc(1, sizeof *in);
+    in->path = path;
+    in->cols = cols;
+    in->ncols = ncols;
+    in->rep = report;
+    in->f = f;
+    if (csv_init(&in->parser, CSV_STRICT | CSV_STRICT_FINI |
+                                  CSV_APPEND_NULL) != 0)
         msg_panic("csv_init failed");
-    in.map = xcalloc((size_t)ncols, sizeof *in.map);
-    in.vals = xcalloc((size_t)ncols, sizeof *in.vals);
-    int rc = feed(&in, &p, f);
-    fclose(f);
-    csv_free(&p);
-    if (rc == 0 && !in.have_header)
-        line_error(&in, in.line, "no header row (empty file)");
-    free(in.map);
-    free(in.vals);
-    free(in.offs);
-    sbuf_free(&in.fields);
-    return rc < 0 || report->nerrors > 0 ? -1 : 0;
+    pthread_mutex_init(&in->mu, NULL);
+    in->map = xcalloc((size_t)ncols, sizeof *in->map);
+    in->vals = xcalloc((size_t)ncols, sizeof *in->vals);
+    return in;
+}
+
+int
+csvin_run(struct csvin *in, csvin_row_fn fn, void *arg)
+{
+    in->fn = fn;
+    in->arg = arg;
+    int rc = feed(in, &in->parser, in->f);
+    if (rc == 0 && !in->have_header)
+        line_error(in, in->line, "no header row (empty file)");
+    return rc < 0 || csvin_nerrors(in) > 0 ? -1 : 0;
+}
+
+static int
+by_line(const void *a, const void *b)
+{
+    const struct msgpos *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return (x->off > y->off) - (x->off < y->off); /* stable */
+}
+
+/*
+ * Rewrites this read's errors in line order. Each message runs from its
+ * start to the next one's; the first starts at epos[0].off.
+ */
+static void
+sort_errors(struct csvin *in)
+{
+    struct sbuf *e = &in->rep->errors;
+    size_t base = in->epos[0].off, n = (size_t)in->nepos;
+    char *old = xmalloc(e->len - base);
+    memcpy(old, e->s + base, e->len - base);
+    size_t *end = xmalloc(n * sizeof *end);
+    for (size_t i = 0; i < n; i++)
+        end[i] = (i + 1 < n ? in->epos[i + 1].off : e->len) - base;
+    for (size_t i = 0; i < n; i++) /* off becomes the message's index */
+        in->epos[i].off = i;
+    qsort(in->epos, n, sizeof *in->epos, by_line);
+    e->len = base;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = in->epos[i].off, from = k ? end[k - 1] : 0;
+        sbuf_add(e, old + from, end[k] - from);
+    }
+    free(end);
+    free(old);
+}
+
+int
+csvin_close(struct csvin *in)
+{
+    fclose(in->f);
+    csv_free(&in->parser);
+    if (in->unordered)
+        sort_errors(in);
+    int rc = in->rep->nerrors > 0 ? -1 : 0;
+    pthread_mutex_destroy(&in->mu);
+    free(in->epos);
+    free(in->map);
+    free(in->vals);
+    free(in->offs);
+    sbuf_free(&in->fields);
+    free(in);
+    return rc;
+}
+
+int
+csvin_read(const char *path, const struct csvin_col *cols, int ncols,
+           csvin_row_fn fn, void *arg, struct csvin_report *report)
+{
+    struct csvin *in = csvin_open(path, cols, ncols, report);
+    if (in == NULL)
+        return -1;
+    int rc = csvin_run(in, fn, arg);
+    return csvin_close(in) < 0 ? -1 : rc;
 }
