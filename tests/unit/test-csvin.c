@@ -60,6 +60,58 @@ collect(struct csvin *in, const struct csvin_row *row, void *arg)
     return 0;
 }
 
+/*
+ * Errors reported after the reading (as the importer's writer thread
+ * does, about a row it was handed earlier) are listed in line order.
+ * Each case reads text, then reports "late" about late_line; the errors
+ * must contain want[] in this order.
+ */
+static const struct {
+    const char *name;
+    const char *text;
+    long late_line;
+    const char *want[3];
+} late[] = {
+    {"late error before the reader's", "a;b\n1;2\n3;4\n5;\n", 3,
+     {":3: column 2 (b): late", ":4: column 2 (b): required value", NULL}},
+    {"late error between two", "a;b\n1;\n3;4\n5;\n", 3,
+     {":2: column 2 (b): required", ":3: column 2 (b): late", ":4: column"}},
+    {"late error after the reader's", "a;b\n1;\n3;4\n", 3,
+     {":2: column 2 (b): required", ":3: column 2 (b): late", NULL}},
+    {"same line: the reader's first", "a;b\n1;\n", 2,
+     {":2: column 2 (b): required", ":2: column 2 (b): late", NULL}},
+};
+
+static void
+test_late(const char *path)
+{
+    for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) {
+        T_CASE(late[i].name);
+        FILE *f = fopen(path, "wb");
+        fputs(late[i].text, f);
+        fclose(f);
+        struct sbuf rows = {0};
+        struct csvin_report rep = {0};
+        struct csvin *in = csvin_open(path, cols, 3, &rep);
+        T_CHECK(in != NULL, "cannot open");
+        if (in == NULL)
+            continue;
+        csvin_run(in, collect, &rows);
+        struct csvin_row row = {.line = late[i].late_line};
+        csvin_error(in, &row, 1, "late");
+        T_INTEQ(csvin_close(in), -1);
+        const char *e = sbuf_cstr(&rep.errors), *at = e;
+        for (int k = 0; k < 3 && late[i].want[k]; k++) {
+            const char *hit = strstr(at, late[i].want[k]);
+            T_CHECK(hit != NULL, "\"%s\" missing or out of order in:\n%s",
+                    late[i].want[k], e);
+            at = hit ? hit + 1 : at;
+        }
+        sbuf_free(&rows);
+        csvin_report_free(&rep);
+    }
+}
+
 int
 main(void)
 {
@@ -96,6 +148,7 @@ main(void)
         sbuf_free(&rows);
         csvin_report_free(&rep);
     }
+    test_late(path);
     free(path);
     return t_done();
 }

@@ -129,6 +129,91 @@ static const struct {
      "AND invoice = 'F5'", "[\"payment_method\"] loyal"},
 };
 
+/*
+ * Generated invoice files, big enough for the pipeline's batches (4096
+ * rows) and chunks (64 rows): rows B<from>..B<to-1> of client C1, amount
+ * 10, dated March 2026, except number `changed` with amount 20, the rows
+ * on the lines of bad[] with a 31 February, and the row on other_line,
+ * which names B00010 (imported as C1's) under client C2. Run in order
+ * after the steps above, on the same database. The errors must contain
+ * order[] in this order.
+ */
+static const struct {
+    const char *name;
+    int from, to, changed;
+    long bad[2], other_line;
+    int rc;
+    const char *order[3];
+    const char *sql, *want;
+} big[] = {
+    {"100 new rows: a chunk of 64, then one by one", 0, 100, -1, {0, 0}, 0,
+     0, {NULL},
+     "SELECT count(*) || ' ' || (SELECT count(*) FROM events WHERE "
+     "kind = 'imported' AND invoice LIKE 'B%') FROM invoices WHERE number "
+     "LIKE 'B%'", "100 100"},
+    {"known, changed and new rows in the same chunks", 50, 250, 60, {0, 0},
+     0, 0, {NULL},
+     "SELECT count(*) || ' ' || (SELECT count(*) FROM events WHERE "
+     "kind = 'imported' AND invoice LIKE 'B%') || ' ' || (SELECT "
+     "group_concat(invoice) FROM events WHERE kind = 'updated' AND invoice "
+     "LIKE 'B%') || ' ' || (SELECT amount_cents FROM invoices WHERE number "
+     "= 'B00060') FROM invoices WHERE number LIKE 'B%'",
+     "250 250 B00060 2000"},
+    {"bad row after two written batches: nothing kept", 250, 9000, -1,
+     {8751, 0}, 0, -1, {":8751: column 3 (issue_date)", NULL},
+     "SELECT count(*) || ' ' || (SELECT count(*) FROM events WHERE invoice "
+     "LIKE 'B%') FROM invoices WHERE number LIKE 'B%'", "250 251"},
+    {"the writer's error listed among the reader's, in line order", 9000,
+     14000, -1, {2, 5001}, 12, -1,
+     {":2: column 3 (issue_date)",
+      ":12: column 2 (client_id): invoice B00010 belongs to client C1",
+      ":5001: column 3 (issue_date)"},
+     "SELECT count(*) FROM invoices WHERE number LIKE 'B%'", "250"},
+};
+
+/* Writes the generated file of big[i] (see above). */
+static void
+write_big(const char *path, size_t i)
+{
+    FILE *f = fopen(path, "w");
+    fputs("number;client_id;issue_date;due_date;amount\n", f);
+    for (int n = big[i].from; n < big[i].to; n++) {
+        long line = n - big[i].from + 2;
+        bool other = line == big[i].other_line;
+        bool bad = line == big[i].bad[0] || line == big[i].bad[1];
+        fprintf(f, "B%05d;%s;%s;31/03/2026;%s\n", other ? 10 : n,
+                other ? "C2" : "C1", bad ? "31/02/2026" : "01/03/2026",
+                n == big[i].changed ? "20" : "10");
+    }
+    fclose(f);
+}
+
+static void
+test_big(sqlite3 *db, const char *csv)
+{
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        T_CASE(big[i].name);
+        write_big(csv, i);
+        struct import_stats st;
+        struct csvin_report rep = {0};
+        int rc = import_file(db, IMPORT_INVOICES, csv, &st, &rep);
+        const char *e = sbuf_cstr(&rep.errors), *at = e;
+        T_CHECK(rc == big[i].rc, "rc %d: %s", rc, e);
+        for (int k = 0; k < 3 && big[i].order[k]; k++) {
+            const char *hit = strstr(at, big[i].order[k]);
+            T_CHECK(hit != NULL, "\"%s\" missing or out of order in:\n%s",
+                    big[i].order[k], e);
+            at = hit ? hit + 1 : at;
+        }
+        csvin_report_free(&rep);
+        sqlite3_stmt *q;
+        T_INTEQ(sqlite3_prepare_v2(db, big[i].sql, -1, &q, NULL), SQLITE_OK);
+        T_INTEQ(sqlite3_step(q), SQLITE_ROW);
+        T_STREQ((const char *)sqlite3_column_text(q, 0), big[i].want);
+        sqlite3_finalize(q);
+    }
+}
+
 int
 main(void)
 {
@@ -180,6 +265,7 @@ main(void)
         T_STREQ((const char *)sqlite3_column_text(q, 0), steps[i].want);
         sqlite3_finalize(q);
     }
+    test_big(db, csv);
     static const struct {
         const char *addr;
         bool ok;
