@@ -41,10 +41,19 @@ static const char *t_case = "";
         T_CHECK(t_g == t_w, "%s: got %lld, want %lld", #got, t_g, t_w);        \
     } while (0)
 
+/*
+ * t_done: print the summary; 0 when every check passed, 1 when one failed
+ * or when none ran at all (an empty table or a loop that never turns
+ * proves nothing).
+ */
 static inline int
 t_done(void)
 {
     fprintf(stderr, "%d checks, %d failed\n", t_checks, t_failures);
+    if (t_checks == 0) {
+        fprintf(stderr, "FAIL: no check ran\n");
+        return 1;
+    }
     return t_failures ? 1 : 0;
 }
 
