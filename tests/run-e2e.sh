@@ -20,7 +20,8 @@ for t in ${E2E_ONLY:-tests/e2e/test-*.sh}; do
     # A program may die of a sanitizer report while the test only checks
     # state (the milter behind default_action=accept, say): any report in
     # the test's files fails it.
-    if TMPDIR=$tmp/work WORK=$tmp/work bash "$t" > "$log" 2>&1 &&
+    # pipefail for every script, whether it sources lib.sh or not.
+    if TMPDIR=$tmp/work WORK=$tmp/work bash -o pipefail "$t" > "$log" 2>&1 &&
         ! grep -rlsE 'ERROR: (Address|Leak)Sanitizer|runtime error: ' "$tmp" >> "$log"; then
         echo "PASS $(basename "$t") ($(( $(date +%s) - start ))s)"
         rm -rf "$tmp"

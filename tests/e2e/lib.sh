@@ -20,8 +20,19 @@
 #     tells administrators to do.
 # Synchronisation is always on a condition (queue empty, N files present,
 # port open) polled with a deadline, never a fixed sleep.
+#
+# Checks: a pipeline fails when any of its commands fails (pipefail), so
+# `cmd | grep -q x || fail` fails when cmd does; `x=$(f)` fails when a
+# command inside f fails (inherit_errexit, with the script's set -e); and
+# fail() ends the test from anywhere, $(...) and background jobs included.
+# Left to the scripts: `grep -q` stops reading at its first match, so feed
+# it a file or a variable, not a pipe from a long output (the writer would
+# die of SIGPIPE); and an expected failure is checked for its status, not
+# hidden behind `|| true`.
 
 set -u
+set -o pipefail
+shopt -s inherit_errexit
 
 : "${WORK:?WORK must name a private folder}"
 : "${RELANCE_BIN:?RELANCE_BIN must name the build folder}"
@@ -36,8 +47,11 @@ RELANCECTL="$RELANCE_BIN/relancectl -c $RELANCE_CONF"
 
 fail() {
     echo "FAIL: $*" >&2
+    # In a subshell exit ends only the subshell: end the test as well.
+    [ "$BASHPID" = "$$" ] || kill -TERM "$$"
     exit 1
 }
+trap 'exit 1' TERM
 
 note() {
     echo "--- $*"
@@ -134,7 +148,8 @@ EOC
         /^#/ || /^[ \t]/ || NF < 8 { print; next }
         $1 == "smtp" && $2 == "inet" { $1 = "127.0.0.1:" port }
         { $5 = "n"; print }' /etc/postfix/master.cf > "$PF_DIR/master.cf"
-    postfix -c "$PF_DIR" check >/dev/null 2>&1 || postfix -c "$PF_DIR" set-permissions >/dev/null 2>&1 || true
+    postfix -c "$PF_DIR" check >/dev/null 2>&1 || postfix -c "$PF_DIR" set-permissions >/dev/null 2>&1 ||
+        fail "postfix check and set-permissions both failed"
     postfix -c "$PF_DIR" start >/dev/null 2>&1 || {
         cat "$WORK/maillog" 2>/dev/null; fail "postfix did not start"; }
     trap pf_cleanup EXIT
@@ -153,20 +168,25 @@ pf_cleanup() {
     return 0
 }
 
-# pf_queue_empty: true when the private queue holds no message.
+# pf_queue_empty: true when the private queue holds no message (false,
+# not true, when postqueue cannot tell: Postfix stopped, say).
 pf_queue_empty() {
-    [ -z "$(postqueue -c "$PF_DIR" -j 2>/dev/null)" ]
-}
-
-# pf_flush: ask Postfix to retry deferred mail now.
-pf_flush() {
-    postqueue -c "$PF_DIR" -f >/dev/null 2>&1 || true
+    local queue
+    queue=$(postqueue -c "$PF_DIR" -j) || return 1
+    [ -z "$queue" ]
 }
 
 # pf_sendmail ARGS... < message: inject like a local program would
 # (goes through non_smtpd_milters).
 pf_sendmail() {
     /usr/sbin/sendmail -C "$PF_DIR" "$@"
+}
+
+# q SQL: the rows of SQL on the test's database $WORK/relance.db
+# (sqlite3 shell: one row a line, '|' between columns, NULL as ""),
+# waiting up to 30 s for a lock; an SQL error fails the test.
+q() {
+    sqlite3 -cmd ".timeout 30000" "$WORK/relance.db" "$1" || fail "query failed: $1"
 }
 
 # mail_count: messages delivered to the maildir so far.
@@ -238,10 +258,11 @@ milter_start() {
     wait_until 20 port_open "$MILTER_PORT"
 }
 
+# milter_stop: SIGTERM to relance-milter; it must exit with status 0.
 milter_stop() {
     [ -n "${MILTER_PID:-}" ] || return 0
-    kill "$MILTER_PID" 2>/dev/null
-    wait "$MILTER_PID" 2>/dev/null
+    kill "$MILTER_PID"
+    wait "$MILTER_PID" || fail "relance-milter exited with status $? on SIGTERM"
     MILTER_PID=
 }
 

@@ -11,9 +11,16 @@ the worker's end-to-end tests can assert on them with plain shell.
                                     decoded text of the message whose To
                                     holds ADDR (fails if not exactly one)
     mailcheck.py header DIR... --to ADDR NAME
+                                    its value; nothing if it has none
     mailcheck.py attachments DIR... --to ADDR   file names, one a line
+    mailcheck.py count DIR... [--to ADDR]
+                                    how many distinct Message-IDs (whose
+                                    To holds ADDR)
 
-Headers are decoded (RFC 2047) with Python's email package.
+A DIR that does not exist is an error (a typo'd path would otherwise read
+as "nothing delivered"). --absent-ok DIR... lets a DIR be missing when its
+parent exists: a folder only created once something arrives. Headers are
+decoded (RFC 2047) with Python's email package.
 """
 import email
 import os
@@ -21,10 +28,16 @@ import sys
 from email import policy
 
 
+ABSENT_OK = False
+
+
 def messages(dirs):
     for d in dirs:
         if not os.path.isdir(d):
-            continue
+            parent = os.path.dirname(os.path.abspath(d))
+            if ABSENT_OK and not os.path.exists(d) and os.path.isdir(parent):
+                continue
+            sys.exit('mailcheck: %s: no such folder' % d)
         for name in sorted(os.listdir(d)):
             path = os.path.join(d, name)
             with open(path, 'rb') as f:
@@ -47,9 +60,12 @@ def distinct(dirs):
     return by_id
 
 
+def to_holds(msg, to):
+    return to.lower() in addrs(msg, 'To').lower().split(',')
+
+
 def pick(dirs, to):
-    found = [e for e in distinct(dirs).values()
-             if to.lower() in addrs(e[0], 'To').lower().split(',')]
+    found = [e for e in distinct(dirs).values() if to_holds(e[0], to)]
     if len(found) != 1:
         sys.exit('mailcheck: %d messages to %s, want 1' % (len(found), to))
     return found[0][0]
@@ -65,9 +81,13 @@ def text_of(msg):
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
+    global ABSENT_OK
     cmd = argv[1]
     to = None
     rest = argv[2:]
+    if '--absent-ok' in rest:
+        ABSENT_OK = True
+        rest.remove('--absent-ok')
     if '--to' in rest:
         i = rest.index('--to')
         to = rest[i + 1]
@@ -76,6 +96,8 @@ def main(argv):
         dirs, name = rest[:-1], rest[-1]
     else:
         dirs = rest
+    if not dirs or (cmd in ('body', 'header', 'attachments') and to is None):
+        sys.exit(__doc__)
     if cmd == 'list':
         for mid, (m, dl) in sorted(distinct(dirs).items(),
                                    key=lambda kv: addrs(kv[1][0], 'To')):
@@ -90,9 +112,11 @@ def main(argv):
         sys.stdout.write(text_of(pick(dirs, to)))
     elif cmd == 'header':
         v = pick(dirs, to).get(name)
-        if v is None:
-            sys.exit(1)
-        print(str(v))
+        if v is not None:
+            print(str(v))
+    elif cmd == 'count':
+        print(sum(1 for m, _ in distinct(dirs).values()
+                  if to is None or to_holds(m, to)))
     elif cmd == 'attachments':
         for part in pick(dirs, to).walk():
             if part.get_filename():

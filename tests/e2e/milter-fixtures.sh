@@ -70,7 +70,8 @@ mf_reply() {
 # inv NUMBER EXPR: a Python expression on d = invoice show --json.
 inv() {
     $RELANCECTL invoice show "$1" --json > "$WORK/inv.json" || fail "invoice show $1"
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$WORK/inv.json"
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$WORK/inv.json" ||
+        fail "invoice $1: $2"
 }
 
 # inv_kinds NUMBER: the kinds of the invoice's events, comma-separated.
@@ -78,15 +79,18 @@ inv_kinds() {
     inv "$1" "','.join(e['kind'] for e in d['events'])"
 }
 
-# q SQL: one value from the database.
-q() {
-    python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1], timeout=30).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$WORK/relance.db" "$1"
-}
 
-# delivered MSGID-PART: the path of the delivered copy whose Message-ID
-# contains MSGID-PART (the first one).
+# delivered MSGID-START: the path of the delivered copy whose Message-ID
+# starts with MSGID-START (the first one); fails the test if there is none.
 delivered() {
-    grep -l "^Message-ID: <$1" "$PF_MAILDIR"/new/* 2>/dev/null | head -n 1
+    local f
+    for f in "$PF_MAILDIR"/new/*; do
+        if grep -q "^Message-ID: <$1" "$f"; then
+            echo "$f"
+            return 0
+        fi
+    done
+    fail "no delivered message with a Message-ID starting with <$1"
 }
 
 # header_of FILE NAME: every value of header NAME in FILE, one a line.
@@ -96,7 +100,7 @@ import email, sys
 from email import policy
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
 for v in m.get_all(sys.argv[2]) or []:
-    print(v)" "$1" "$2"
+    print(v)" "$1" "$2" || fail "header $2 of '$1'"
 }
 
 # business_days_after N: the day N business days after today (weekends
@@ -125,16 +129,7 @@ while n:
 print(d)" "$1"
 }
 
-days_after() {
-    python3 -c "
-import datetime, sys
-d = datetime.date.today(); n = int(sys.argv[1])
-while n:
-    d += datetime.timedelta(days=1)
-    if d.weekday() < 5: n -= 1
-print(d)" "$1"
-}
-
+# days_after N: the day N calendar days after today, YYYY-MM-DD.
 days_after() {
     python3 -c "import datetime,sys; print(datetime.date.today() + datetime.timedelta(days=int(sys.argv[1])))" "$1"
 }

@@ -6,7 +6,7 @@
 #
 # Needs $RELANCE_BIN (relancectl), $RELANCE_SRC, $WORK (tests/run-e2e.sh).
 # No MTA needed; runs as any user.
-set -u
+set -u -o pipefail
 CTL="$RELANCE_BIN/relancectl"
 FX="$RELANCE_SRC/tests/fixtures/mail"
 # A folder of our own: run-e2e.sh writes this script's output to $WORK/out.

@@ -27,8 +27,9 @@ for qid in $(q "SELECT group_concat(handed_off_queue_id, ' ') FROM messages WHER
 done
 
 note "the client answers the reminder it received"
-f=$(grep -l '^Delivered-To: ap@client1.test' "$PF_MAILDIR"/new/* | head -n 1)
-[ -n "$f" ] || fail "no reminder delivered to ap@client1.test"
+f=$(grep -l '^Delivered-To: ap@client1.test' "$PF_MAILDIR"/new/*) ||
+    fail "no reminder delivered to ap@client1.test"
+f=${f%%$'\n'*}
 mid=$(header_of "$f" Message-ID)
 invoices=$(q "SELECT group_concat(r.invoice, ' ') FROM reminders r JOIN messages m ON m.id = r.message WHERE '<' || m.message_id || '>' = '$mid'")
 [ -n "$invoices" ] || fail "the delivered Message-ID $mid names no reminder"

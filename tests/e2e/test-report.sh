@@ -178,9 +178,10 @@ tot = {t["currency"]: t for t in r["totals"]}
 assert tot["EUR"]["dso_days"] == 140.7, tot   # 533000 / 341000 * 90 = 140.67
 assert tot["EUR"]["avg_delay_days"] == 3.5, tot
 EOP
-ctl report dso --to 2026-06-29 --csv | grep -q '^C2;"Bêta & Fils; SA";EUR;1000,00;3020,00;271,8;1;10,0'$'\r' || fail "dso csv row"
-ctl report dso | grep -q '^DSO et délais de paiement du 2026-04-02 au 2026-06-30' \
-    || fail "dso default period"
+ctl report dso --to 2026-06-29 --csv > "$WORK/dso.csv"
+grep -q '^C2;"Bêta & Fils; SA";EUR;1000,00;3020,00;271,8;1;10,0'$'\r' "$WORK/dso.csv" || fail "dso csv row"
+ctl report dso > "$WORK/dso.txt"
+grep -q '^DSO et délais de paiement du 2026-04-02 au 2026-06-30' "$WORK/dso.txt" || fail "dso default period"
 
 note "report steps"
 ctl report steps --json > "$WORK/steps.json"
@@ -208,8 +209,8 @@ import json, sys
 s = {x["step"]: x for x in json.load(sys.stdin)["steps"]}
 assert (s[1]["paid"], s[1]["no_answer"]) == (0, 3), s[1]'
 # A period that ends before the sends: nothing.
-ctl report steps --from 2026-01-01 --to 2026-01-31 | grep -q 'Nothing to report' \
-    || fail "empty steps period"
+ctl report steps --from 2026-01-01 --to 2026-01-31 > "$WORK/steps-empty.txt"
+grep -q 'Nothing to report' "$WORK/steps-empty.txt" || fail "empty steps period"
 
 note "dossier to stdout"
 ctl dossier B-61 > "$WORK/dossier.raw"
@@ -278,5 +279,6 @@ expect_rc 64 ctl report dso --within 3
 expect_rc 64 ctl report steps --within 0
 expect_rc 0 ctl report --help
 expect_rc 0 ctl dossier --help
-ctl report --help | grep -q 'DSO = receivables at the end / credit sales' || fail "DSO formula not in --help"
+ctl report --help > "$WORK/help.txt"
+grep -q 'DSO = receivables at the end / credit sales' "$WORK/help.txt" || fail "DSO formula not in --help"
 echo OK

@@ -85,7 +85,6 @@ PF_PORT=$SRV_PORT relance_conf "SmtpUser relance" "SmtpPasswordFile $WORK/passwo
 default_rules
 import_csv $'client_id;name;email\nC1;Client Un;c1@c1.test' \
     $'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100'
-q() { sqlite3 "$DB" "$1"; }
 
 note "-n without a readable password file"
 if "$W" -c "$RELANCE_CONF" -n >"$WORK/n.out" 2>&1; then fail "-n accepted a missing password file"; fi
@@ -93,7 +92,8 @@ grep -q "SmtpPasswordFile" "$WORK/n.out" || fail "-n does not name SmtpPasswordF
 
 note "wrong password: queued, retried later"
 printf 'not-the-password\n' > "$WORK/password"
-"$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >>"$WORK/worker.log" 2>&1 || true
+"$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >>"$WORK/worker.log" 2>&1 ||
+    fail "a refused AUTH is recorded, not a worker error"
 assert_eq "$(q "SELECT state || ' ' || attempts FROM messages")" "queued 1" "after a refused AUTH"
 case $(q "SELECT last_error FROM messages") in
     *AUTH*) ;; *) fail "last_error: $(q "SELECT last_error FROM messages")";; esac

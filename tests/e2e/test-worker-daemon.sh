@@ -66,7 +66,6 @@ wait_until 60 grep -q "worker: sent msgid=.*client=B" "$LOG"
 kill -TERM $WPID
 rc=0; wait $WPID || rc=$?
 assert_eq "$rc" 0 "exit status after SIGTERM during submissions"
-q() { sqlite3 "$WORK/relance.db" "$1"; }
 assert_eq "$(q "SELECT count(*) FROM messages WHERE state IN ('submitting','uncertain')")" 0 "rows cut in the middle"
 sent=$(q "SELECT count(*) FROM messages WHERE client_id LIKE 'B%' AND state='sent'")
 queued=$(q "SELECT count(*) FROM messages WHERE client_id LIKE 'B%' AND state='queued'")

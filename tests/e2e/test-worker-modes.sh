@@ -43,12 +43,13 @@ $RELANCECTL --now "2026-11-09 09:00" hold client C3 --reason "échéancier en di
 note "redirect mode"
 "$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >"$WORK/worker.log" 2>&1 || fail "worker failed"
 mail_settle 60
-$MC list "$PF_MAILDIR/new"
-n_client=$($MC list "$PF_MAILDIR/new" | grep -c '^finance@fournisseur.test		Relance' || true)
+list=$($MC list "$PF_MAILDIR/new")
+ids=$($MC ids "$PF_MAILDIR/new")
+echo "$list"
+n_client=$(awk -F'\t' '$1 == "finance@fournisseur.test" && $2 == "" && $3 ~ /^Relance/ { n++ } END { print n + 0 }' <<<"$list")
 assert_eq "$n_client" 2 "client messages redirected to finance"
-$MC ids "$PF_MAILDIR/new" | grep -E ' (compta|dg)@c1.test$| c2@c2.test$' && fail "a client received mail in redirect mode"
-body=$($MC list "$PF_MAILDIR/new" | grep 'F-2026-0001 en attente' | cut -f4)
-[ -n "$body" ] || fail "C1 reminder missing"
+grep -E ' (compta|dg)@c1.test$| c2@c2.test$' <<<"$ids" && fail "a client received mail in redirect mode"
+grep -q 'F-2026-0001 en attente' <<<"$list" || fail "C1 reminder missing"
 python3 - "$PF_MAILDIR/new" <<'EOP' || fail "redirect banner"
 import email, os, sys
 from email import policy
@@ -65,7 +66,7 @@ for n in os.listdir(d):
     sys.exit(0)
 sys.exit(1)
 EOP
-$MC list "$PF_MAILDIR/new" | grep -q 'F-2026-0003' && fail "client on hold got a reminder"
+grep -q 'F-2026-0003' <<<"$list" && fail "client on hold got a reminder"
 python3 - "$PF_MAILDIR/new" <<'EOP' || fail "undeliverable address left out"
 import email, os, sys
 from email import policy
@@ -83,7 +84,7 @@ note "missing PDF: reminder without it, finance told"
 grep -q "missing PDF" "$WORK/worker.log" || fail "missing PDF not logged"
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM notices WHERE kind='missing_pdf' AND invoice='F-2026-0001' AND message IS NOT NULL")" 1 "missing-PDF notice queued and sent"
 note "staff notice: to the account manager, Auto-Submitted"
-dispute=$($MC list "$PF_MAILDIR/new" | grep '^alice@fournisseur.test	')
+dispute=$(awk -F'\t' '$1 == "alice@fournisseur.test"' <<<"$list")
 case $dispute in *Contestation*F-2026-0001*) ;; *) fail "dispute notice to the manager: $dispute";; esac
 python3 - "$PF_MAILDIR/new" <<'EOP' || fail "Auto-Submitted on notices only"
 import email, os, sys
@@ -111,7 +112,8 @@ assert_eq "$(mail_count)" 0 "messages delivered in dry-run"
 ls "$WORK/dry-run"
 assert_eq "$(ls "$WORK/dry-run" | grep -c '\.eml$')" 3 "eml files (2 firm reminders + 1 notice; C3 still on hold)"
 grep -q "dry-run msgid=<r1\..*client=C1 invoices=F-2026-0001 step=firm" "$WORK/dry.log" || fail "dry-run log line"
-$MC list "$WORK/dry-run" | grep -q '^compta@c1.test,dg@c1.test	alice@fournisseur.test	' \
+list=$($MC list "$WORK/dry-run")
+grep -q '^compta@c1.test,dg@c1.test	alice@fournisseur.test	' <<<"$list" \
     || fail "dry-run file shows the real recipients and Cc"
 
 note "dry-run on 20 November: the hold of C3 is over"
@@ -132,8 +134,9 @@ wait_until 30 refuses_dg
 mail_clear
 "$W" -c "$RELANCE_CONF" --once --now "2026-11-16 10:00" >"$WORK/live.log" 2>&1 || fail "live run failed"
 mail_settle 60
-$MC ids "$PF_MAILDIR/new" | grep -q ' compta@c1.test$' || fail "compta@c1.test did not get the firm reminder"
-$MC ids "$PF_MAILDIR/new" | grep -q ' dg@c1.test$' && fail "dg@c1.test got it despite the refusal"
+ids=$($MC ids "$PF_MAILDIR/new")
+grep -q ' compta@c1.test$' <<<"$ids" || fail "compta@c1.test did not get the firm reminder"
+grep -q ' dg@c1.test$' <<<"$ids" && fail "dg@c1.test got it despite the refusal"
 assert_eq "$(sqlite3 "$DB" "SELECT state FROM messages WHERE client_id='C1' AND kind='reminder' ORDER BY id DESC LIMIT 1")" sent "C1 firm reminder"
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM notices WHERE kind='send_partial' AND client_id='C1'")" 1 "finance told about the refused address"
 

@@ -62,19 +62,15 @@ for want in KA-1:key-account NEW-1:new-client LATE-1:late-payer; do
     assert_eq "${want%%:*} $got" "${want%%:*} ${want#*:}" "scenario chosen"
 done
 
-run_day() {
-    local d=${1// /_}; d=${d/:/}
-    "$RELANCE_BIN/relance-worker" -c "$RELANCE_CONF" --once --now "$1" \
-        >>"$WORK/worker.log" 2>&1 || fail "worker failed on $1"
-    mail_settle 60
-    mkdir -p "$DAYS/$d"
-    find "$PF_MAILDIR/new" -type f -exec mv {} "$DAYS/$d/" \;
-    LAST=$DAYS/$d
+# to REGEX: the lines of `mailcheck.py list` for $LAST whose To matches.
+to() {
+    local list
+    list=$($MC list "$LAST") || fail "mailcheck list $LAST"
+    awk -F'\t' -v a="$1" '$1 ~ a' <<<"$list"
 }
-to() { $MC list "$LAST" | awk -F'\t' -v a="$1" '$1 ~ a'; }
 # digest_body: the text of the digest delivered in $LAST (exactly one).
 digest_body() {
-    python3 - "$LAST" <<'EOP'
+    python3 - "$LAST" <<'EOP' || fail "digest of $LAST"
 import email, os, sys
 from email import policy
 found = []
@@ -166,9 +162,16 @@ assert_eq "$(echo "$new" | cut -f2)" "bob@fournisseur.test" "NEW first reminder 
 $MC body "$LAST" --to new@new.test > "$WORK/new-first.txt"
 $MC body "$LAST" --to ap@ka.test > "$WORK/ka-first.txt"
 cmp -s "$WORK/new-first.txt" "$WORK/ka-first.txt" && fail "NEW and KA get the same text"
-for inv in KA-1 NEW-1 LATE-1; do
-    $RELANCECTL invoice show $inv --json | python3 -c '
+# Each profile's sequence, step by step with the day it went (sent_at is
+# UTC, 09:00Z = 10:00 in Paris): KA's courtesy (J-5 = 28 October) held by
+# MinGapDays until the 30th; NEW's courtesy at J-7; LATE's first at J+1.
+for want in "KA-1 courtesy:2026-10-30 first:2026-11-05" \
+            "NEW-1 courtesy:2026-10-26 first:2026-11-05" \
+            "LATE-1 courtesy:2026-10-30 first:2026-11-03"; do
+    inv=${want%% *}
+    got=$($RELANCECTL invoice show "$inv" --json | python3 -c '
 import json,sys; j=json.load(sys.stdin)
-print(j["number"], [r.get("step_name", r["step"]) for r in j["reminders"]])'
+print(j["number"], " ".join("%s:%s" % (r["step_name"], r["sent_at"][:10]) for r in j["reminders"]))')
+    assert_eq "$got" "$want" "$inv: steps and the days they went"
 done
 echo OK

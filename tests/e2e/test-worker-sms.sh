@@ -86,8 +86,8 @@ assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND recipients='+
 assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_sent' AND invoice='F-1' AND detail LIKE '%channel=sms%'")" 1 "sms_sent event names the channel"
 assert_eq "$(q "SELECT step_name FROM invoices WHERE number='F-1'")" text "step advanced"
 assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_failed' AND invoice='F-3'")" 1 "no phone: sms_failed"
-inv F-3 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]" | grep -q "no usable phone" \
-    || fail "F-3 sms_failed names the reason"
+detail=$(inv F-3 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]")
+grep -q "no usable phone" <<<"$detail" || fail "F-3 sms_failed names the reason: $detail"
 mail_wait 1
 body=$($MC body "$PF_MAILDIR/new" --to $FIN)
 grep -qF "no usable phone" <<<"$body" || fail "finance told about C3's phone: $body"
@@ -116,10 +116,13 @@ kill -9 \$PPID
 EOF2
 chmod +x "$WORK/sms-crash"
 phase "SmsCommand $WORK/sms-crash"
+rc=0
 "$RELANCE_BIN/relance-worker" -c "$RELANCE_CONF" --once --now "2026-11-05 10:00" \
-    >>"$WORK/worker.log" 2>&1 && fail "the worker survived kill -9"
+    >>"$WORK/worker.log" 2>&1 || rc=$?
+assert_eq "$rc" 137 "worker status (killed by the command's SIGKILL)"
 assert_eq "$(grep -c '^ARGS' "$WORK/sms.log")" 1 "one text started"
-assert_eq "$(q "SELECT state FROM messages WHERE channel='sms' AND state <> 'queued'")" submitting "left submitting"
+assert_eq "$(q "SELECT group_concat(client_id || ' ' || state, ', ') FROM (SELECT * FROM messages WHERE channel='sms' ORDER BY client_id)")" \
+    "C1 submitting, C2 queued, C3 failed" "the started text left submitting, the next one queued"
 sed -i "s|^SmsCommand .*|SmsCommand $WORK/sms-ok|" "$RELANCE_CONF"
 run "2026-11-05 10:30"
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms' AND state='uncertain'")" 1 "reconcile: uncertain"
@@ -133,18 +136,19 @@ note "SmsGateway: the text as an e-mail to +33612345678@sms.test"
 phase "SmsGateway %s@sms.test" "Digest yes"
 run "2026-11-05 10:00"
 mail_wait 4
-python3 -c "
+texts=$(python3 -c "
 import email, sys
 for f in sys.argv[1:]:
     m = email.message_from_binary_file(open(f, 'rb'))
     for part in m.walk():
         if part.get_content_type() == 'text/plain':
-            print(part.get_payload(decode=True).decode())" "$PF_MAILDIR"/new/* \
-    | grep -qF "text message text" || fail "the digest lists the texts"
+            print(part.get_payload(decode=True).decode())" "$PF_MAILDIR"/new/*)
+grep -qF "text message text" <<<"$texts" || fail "the digest lists the texts"
 $MC list "$PF_MAILDIR/new"
 body=$($MC body "$PF_MAILDIR/new" --to +33612345678@sms.test)
 grep -qF "F-1" <<<"$body" || fail "gateway mail carries the text: $body"
-$MC body "$PF_MAILDIR/new" --to +32470123456@sms.test | grep -qF "F-2" || fail "gateway mail for C2"
+body=$($MC body "$PF_MAILDIR/new" --to +32470123456@sms.test)
+grep -qF "F-2" <<<"$body" || fail "gateway mail for C2: $body"
 assert_eq "$(q "SELECT count(*) FROM events WHERE kind='sms_sent' AND invoice='F-1'")" 1 "sms_sent once"
 run "2026-11-06 10:00"
 assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms-gateway'")" 2 "gateway texts recorded once"
@@ -152,8 +156,8 @@ assert_eq "$(q "SELECT count(*) FROM messages WHERE channel='sms-gateway'")" 2 "
 note "Neither SmsCommand nor SmsGateway: failed and told, never skipped"
 phase
 run "2026-11-05 10:00"
-inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]" \
-    | grep -qF "no SmsCommand or SmsGateway configured" || fail "reason recorded"
+detail=$(inv F-1 "[e['detail'] for e in d['events'] if e['kind']=='sms_failed'][0]")
+grep -qF "no SmsCommand or SmsGateway configured" <<<"$detail" || fail "reason recorded: $detail"
 assert_eq "$(q "SELECT count(*) FROM notices WHERE kind='send_failed'")" 3 "finance told for each invoice"
 
 note "Redirect mode: the text goes to finance as an e-mail, not to the phone"
@@ -161,7 +165,7 @@ phase "Mode redirect" "SmsCommand $WORK/sms-ok"
 run "2026-11-05 10:00"
 [ -e "$WORK/sms.log" ] && fail "redirect mode ran the command"
 mail_wait 3
-f=$(grep -l "SMS +33612345678" "$PF_MAILDIR"/new/*)
+f=$(grep -l "SMS +33612345678" "$PF_MAILDIR"/new/*) || fail "no mail names +33612345678"
 assert_eq "$(echo "$f" | grep -c .)" 1 "finance got C1's text, naming the number"
 python3 -c "import email,sys; m=email.message_from_binary_file(open(sys.argv[1],'rb')); sys.exit('F-1' not in m.get_payload(decode=True).decode())" "$f" \
     || fail "the redirected text is C1's"

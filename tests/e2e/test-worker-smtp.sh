@@ -38,8 +38,8 @@ fresh() {   # a new database with one client and one invoice due
     import_csv $'client_id;name;email\nC1;Client Un;c1@c1.test' \
         $'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100'
 }
-pass_at() { "$W" -c "$RELANCE_CONF" --once --now "$1" >>"$WORK/worker.log" 2>&1 || true; }
-q() { sqlite3 "$DB" "$1"; }
+# pass_at TIME: one worker pass; SMTP trouble is recorded, not an error.
+pass_at() { "$W" -c "$RELANCE_CONF" --once --now "$1" >>"$WORK/worker.log" 2>&1 || fail "worker pass at $1"; }
 state() { q "SELECT state || ' ' || attempts FROM messages WHERE kind='reminder'"; }
 
 note "5xx at the end of DATA: failed, finance told"

@@ -10,7 +10,6 @@
 set -e
 W="$RELANCE_BIN/relance-worker"
 DB=$WORK/relance.db
-q() { sqlite3 "$DB" "$1"; }
 
 pf_start
 relance_conf "SmtpStartTLS require"
@@ -19,7 +18,8 @@ import_csv $'client_id;name;email\nC1;Client Un;c1@c1.test\nC2;Client Deux;c2@c2
     $'number;client_id;issue_date;due_date;amount\nF-1;C1;2026-10-01;2026-11-02;100'
 
 note "require, no STARTTLS offered: not sent"
-"$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >>"$WORK/worker.log" 2>&1 || true
+"$W" -c "$RELANCE_CONF" --once --now "2026-11-09 10:00" >>"$WORK/worker.log" 2>&1 ||
+    fail "a refused session is recorded, not a worker error"
 assert_eq "$(q "SELECT state || ' ' || attempts FROM messages")" "queued 1" "message after a refused session"
 case $(q "SELECT last_error FROM messages") in
     *STARTTLS*) ;; *) fail "last_error: $(q "SELECT last_error FROM messages")";; esac

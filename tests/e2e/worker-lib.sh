@@ -12,6 +12,19 @@ default_rules() {
     sed -i "s|^RulesDir .*|RulesDir $WORK/rules|" "$RELANCE_CONF"
 }
 
+# run_day "YYYY-MM-DD HH:MM": one worker pass (--once --now) at that
+# time; what Postfix delivered is moved to $DAYS/YYYY-MM-DD_HHMM, which
+# $LAST then names, for the checks.
+run_day() {
+    local d=${1// /_}; d=${d/:/}
+    "$RELANCE_BIN/relance-worker" -c "$RELANCE_CONF" --once --now "$1" \
+        >>"$WORK/worker.log" 2>&1 || fail "worker failed on $1"
+    mail_settle 60
+    mkdir -p "$DAYS/$d"
+    find "$PF_MAILDIR/new" -type f -exec mv {} "$DAYS/$d/" \;
+    LAST=$DAYS/$d
+}
+
 # import_csv CLIENTS_TEXT INVOICES_TEXT: initialise the database and import
 # the two CSV texts (';' separated, header first) with relancectl.
 import_csv() {
