@@ -1,12 +1,26 @@
 /*
  * tdb.h - reading one value back from a SQLite database in unit tests
- * (test-act.c, test-session.c). Include once per test program.
+ * (test-act.c, test-session.c, ...) and a common fixture. Include once
+ * per test program.
  */
 #ifndef TDB_H
 #define TDB_H
 
 #include <sqlite3.h>
 #include <stdio.h>
+
+/*
+ * TDB_C1_F1: SQL for one client C1 and its invoice F-1 (issued
+ * 2026-10-01, due 2026-11-02, 1,00 EUR), where the database tests start
+ * (test-outbox.c, test-db.c, test-dossier.c).
+ */
+#define TDB_C1_F1                                                           \
+    "INSERT INTO clients (id, name, created_at) VALUES"                     \
+    " ('C1', 'Client', '2026-01-01T00:00:00Z');"                            \
+    "INSERT INTO invoices (number, client_id, issue_date, due_date,"        \
+    " amount_cents, amount_due_cents, created_at) VALUES"                   \
+    " ('F-1', 'C1', '2026-10-01', '2026-11-02', 100, 100,"                  \
+    "  '2026-01-01T00:00:00Z');"
 
 /*
  * tdb_value: the first column of the first row of the query fmt (a

@@ -20,12 +20,7 @@
 
 /* The rows of version 3 (events with gaps in their ids, old kinds). */
 static const char fill_v3[] =
-    "INSERT INTO clients (id, name, created_at) VALUES"
-    " ('C1', 'Client', '2026-01-01T00:00:00Z');"
-    "INSERT INTO invoices (number, client_id, issue_date, due_date,"
-    " amount_cents, amount_due_cents, created_at) VALUES"
-    " ('F-1', 'C1', '2026-10-01', '2026-11-02', 100, 100,"
-    "  '2026-10-01T00:00:00Z');"
+    TDB_C1_F1
     "INSERT INTO events (id, at, kind, invoice, client_id, message_id,"
     " queue_id, actor, detail) VALUES"
     " (1, '2026-10-01T00:00:00Z', 'imported', 'F-1', 'C1', NULL, NULL,"

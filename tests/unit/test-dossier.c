@@ -10,6 +10,7 @@
 #include "dossier.h"
 #include "util.h"
 #include "t.h"
+#include "tdb.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -84,12 +85,7 @@ static const struct {
 };
 
 static const char setup_sql[] =
-    "INSERT INTO clients (id, name, created_at) VALUES"
-    " ('C1', 'Client', '2026-01-01T00:00:00Z');"
-    "INSERT INTO invoices (number, client_id, issue_date, due_date,"
-    " amount_cents, amount_due_cents, created_at) VALUES"
-    " ('F-1', 'C1', '2026-10-01', '2026-11-02', 100, 100,"
-    "  '2026-10-01T00:00:00Z');"
+    TDB_C1_F1
     "INSERT INTO messages (message_id, token, client_id, kind, channel,"
     " mail_from, recipients, subject, body, state, created_at) VALUES"
     " ('s1@r.test', 't1', 'C1', 'reminder', 'sms', 'f@r.test',"

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "outbox.h"
 #include "t.h"
+#include "tdb.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -201,12 +202,7 @@ main(void)
             free(path);
             continue;
         }
-        db_exec(db, "INSERT INTO clients (id, name, created_at) VALUES "
-                    "('C1', 'Client', '2026-01-01T00:00:00Z');"
-                    "INSERT INTO invoices (number, client_id, issue_date, "
-                    "due_date, amount_cents, amount_due_cents, created_at) "
-                    "VALUES ('F-1', 'C1', '2026-10-01', '2026-11-02', 100, "
-                    "100, '2026-01-01T00:00:00Z')");
+        db_exec(db, TDB_C1_F1);
         struct outbox *ob = outbox_open(db);
         struct outbox_row row = {0};
         int serial = 0;
