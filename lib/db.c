@@ -157,6 +157,13 @@ fail:
 }
 
 void
+db_threaded_setup(void)
+{
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        msg_warn("sqlite3_config(MEMSTATUS) refused: SQLite already in use");
+}
+
+void
 db_close(sqlite3 *db)
 {
     sqlite3_close(db);
