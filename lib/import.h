@@ -53,7 +53,9 @@ int import_kind_parse(const char *name, enum import_kind *kind);
  * import_file imports path into db. Returns 0 when the file was imported
  * (stats filled), -1 when nothing was written; report (zero-initialised
  * by the caller, freed with csvin_report_free) holds the errors and
- * warnings either way.
+ * warnings either way, the errors in line order. An invoices file is
+ * read by a second thread, started and joined within the call; db is
+ * used by the calling thread only.
  */
 int import_file(sqlite3 *db, enum import_kind kind, const char *path,
                 struct import_stats *stats, struct csvin_report *report);
