@@ -5,6 +5,8 @@
  * number, a client_id) and to name the line where it was seen first,
  * without a database query per row. Keys are copied into one arena, so a
  * million short keys cost tens of megabytes, not a million allocations.
+ * The keys of one set may total at most 4 GB (beyond, the program
+ * aborts, as on memory exhaustion). Not thread-safe: one thread per set.
  */
 #ifndef STRSET_H
 #define STRSET_H
