@@ -298,8 +298,13 @@ read_back(struct imp *im, struct csvin *in, const struct ibatch *b,
     sqlite3_int64 rowid = 0;
     inv_from_row(&v, b, r);
     int rc = 0, found = load_invoice(im, v.number, &o, &payments, &rowid);
-    if (found < 0 || (found == 0 && write)) {
+    if (found < 0) {
         rc = imp_db_error(im, in, r->line);
+    } else if (found == 0 && write) { /* ignored, yet not there */
+        struct csvin_row row = {.line = r->line};
+        csvin_error(in, &row, -1, "database: invoice %s was not written",
+                    v.number);
+        rc = -1;
     } else if (!write) {
         if (found)
             other_client(in, r, &v, &o);
