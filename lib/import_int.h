@@ -26,8 +26,10 @@ enum {
 
 /*
  * Rows per multi-row INSERT (S_INV_INS_N, S_EVENT_N): one statement run
- * opens the table's cursors once for IMP_CHUNK rows instead of once per
- * row, which was a third of the writer's time.
+ * opens the tables' cursors once for IMP_CHUNK rows instead of once per
+ * row. Measured on a million invoices: a fifth of the writer's CPU time
+ * saved against one-row INSERT OR IGNORE, a third against one-row
+ * INSERT ... ON CONFLICT DO NOTHING.
  */
 #define IMP_CHUNK 64
 
