@@ -142,6 +142,16 @@ main(int argc, char **argv)
             return 1;
         printf("generated %s (%d clients, %d invoices) in %.1f s\n", path,
                NCLIENTS, NCLIENTS * PER_CLIENT, seconds() - g);
+    } else {
+        /* A file kept from an older build: bring its schema up to date
+         * (not timed), as relancectl init would. */
+        char merr[512];
+        sqlite3 *mdb = db_open(path, DB_MIGRATE, 10000, merr, sizeof merr);
+        if (mdb == NULL) {
+            fprintf(stderr, "plan: %s\n", merr);
+            return 1;
+        }
+        db_close(mdb);
     }
     clock_set_timezone("Europe/Paris");
     clock_set_now("2026-11-16 10:00");

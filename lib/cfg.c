@@ -65,7 +65,8 @@ static const struct key keys[] = {
     {"DryRunDir", K_PATH, S(dry_run_dir), "/var/lib/relance/dry-run", 0, 0, 0,
      "Where dry-run mode writes messages."},
     {"Timezone", K_STR, S(timezone), "Europe/Paris", 0, 0, 0,
-     "Time zone of the business calendar and SendWindow (tz database name)."},
+     "Time zone of the business calendar and SendWindow (tz database name).\n"
+     "The milter reads it at start only (SIGUSR1 keeps the old one)."},
     {"SendWindow", K_STR, S(send_window), "09:00-18:00", 0, 0, 0,
      "Local hours during which reminders may be sent, HH:MM-HH:MM."},
     {"MinGapDays", K_INT, S(min_gap_days), "5", 0, 0, 365,
@@ -99,7 +100,8 @@ static const struct key keys[] = {
     {"SpoolFile", K_PATH, S(spool_file), "/var/lib/relance/milter.spool", 0,
      0, 0,
      "When the database is busy or gone, the milter appends what it learned\n"
-     "here; it is applied later, nothing is lost."},
+     "here; it is applied later, nothing is lost. Read at start only\n"
+     "(SIGUSR1 keeps the old file, whose lines are still to replay)."},
     {"BusyTimeoutMs", K_INT, S(busy_timeout_ms), "200", 0, 0, 60000,
      "How long the milter waits for a locked database before spooling."},
     {"InternalDomains", K_STR, S(internal_domains), "", 0, 0, 0,
