@@ -26,9 +26,13 @@ static unsigned
 decode(const unsigned char *s, size_t n, size_t *k)
 {
     unsigned c = s[0];
-    if (c < 0x80 || n < 2) {
+    if (c < 0x80) {
         *k = 1;
         return c;
+    }
+    if (n < 2) {
+        *k = 1;
+        return 0xfffd; /* a lead byte cut at the end: copied raw */
     }
     if ((c & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
         *k = 2;

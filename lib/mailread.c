@@ -458,10 +458,10 @@ read_bare(struct mimewalk *w, const char *body, size_t len)
             bad++;
     }
     char *dec = NULL;
-    size_t idx = 0, dlen = 0;
+    size_t dlen = 0;
     if ((soft || esc >= 2) && bad == 0 &&
-        mailmime_part_parse(body, len, &idx, MAILMIME_MECHANISM_QUOTED_PRINTABLE,
-                            &dec, &dlen) == MAILIMF_NO_ERROR) {
+        mimewalk_decode(body, len, MAILMIME_MECHANISM_QUOTED_PRINTABLE, &dec,
+                        &dlen) == MAILIMF_NO_ERROR) {
         body = dec;
         len = dlen;
     }

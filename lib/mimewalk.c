@@ -7,6 +7,7 @@
 
 #include <libetpan/libetpan.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MIME_MAX_DEPTH 16
@@ -62,16 +63,30 @@ is_attachment(struct mailmime *mm)
  * charset cs, decoded and converted into out. The identity encodings are
  * converted in place, without libetpan's copy.
  */
+/* See mimewalk.h: the NUL padding of the copy libetpan decodes. */
+#define DECODE_PAD 4
+
+int
+mimewalk_decode(const char *data, size_t len, int enc, char **dec, size_t *dlen)
+{
+    char *copy = xmalloc(len + DECODE_PAD);
+    memcpy(copy, data, len);
+    memset(copy + len, 0, DECODE_PAD);
+    size_t idx = 0;
+    int rc = mailmime_part_parse(copy, len, &idx, enc, dec, dlen);
+    free(copy);
+    return rc;
+}
+
 static void
 decode_text(int enc, const char *cs, const char *data, size_t len,
             struct sbuf *out)
 {
-    size_t idx = 0, dlen = 0;
+    size_t dlen = 0;
     char *dec = NULL;
     if (enc != MAILMIME_MECHANISM_7BIT && enc != MAILMIME_MECHANISM_8BIT &&
         enc != MAILMIME_MECHANISM_BINARY &&
-        mailmime_part_parse(data, len, &idx, enc, &dec, &dlen) ==
-            MAILIMF_NO_ERROR) {
+        mimewalk_decode(data, len, enc, &dec, &dlen) == MAILIMF_NO_ERROR) {
         charset_to_utf8(cs, dec, dlen, out);
         mailmime_decoded_part_free(dec);
     } else {

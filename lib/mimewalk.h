@@ -52,4 +52,16 @@ bool mimewalk_single(struct mimewalk *w, const char *ct, const char *cte,
                      const char *body, size_t len);
 void mimewalk_free(struct mimewalk *w);
 
+/*
+ * mimewalk_decode is libetpan's mailmime_part_parse (transfer encoding
+ * enc, a MAILMIME_MECHANISM_*) on a NUL-padded copy of data[0..len):
+ * libetpan's decoders read up to two bytes past the end of what they are
+ * given (a quoted-printable "=C" cut at the end), and the callers' buffers
+ * are exact (the milter's body cut at MaxBodyBytes, a fuzzer's input).
+ * Returns libetpan's code; on success free *dec with
+ * mailmime_decoded_part_free.
+ */
+int mimewalk_decode(const char *data, size_t len, int enc, char **dec,
+                    size_t *dlen);
+
 #endif

@@ -290,9 +290,45 @@ test_single(void)
     }
 }
 
+/*
+ * A transfer encoding cut at the very end of an exact-size buffer (the
+ * milter's body stops at MaxBodyBytes): libetpan's decoder must not read
+ * past it (ASan in the test build catches it). Found by fuzz-mailread.
+ */
+static const struct {
+    const char *name, *cte, *body, *text_has;
+} cut_cases[] = {
+    {"qp escape cut", "quoted-printable", "R=E9gl=C3=A9 ce matin, virem =C",
+     "ce matin"},
+    {"qp soft break at the end", "quoted-printable", "pay=C3=A9 =", "pay"},
+    {"base64 cut", "base64", "UGF5w6kgaGll", "Pay"},
+};
+
+static void
+test_cut_encodings(void)
+{
+    for (size_t i = 0; i < sizeof cut_cases / sizeof cut_cases[0]; i++) {
+        T_CASE(cut_cases[i].name);
+        size_t n = strlen(cut_cases[i].body);
+        char *exact = xmalloc(n); /* no NUL after it */
+        memcpy(exact, cut_cases[i].body, n);
+        struct mail m;
+        mail_init(&m);
+        mail_add_header(&m, "Content-Type", "text/plain; charset=utf-8");
+        mail_add_header(&m, "Content-Transfer-Encoding", cut_cases[i].cte);
+        mail_end_headers(&m);
+        mail_read_body(&m, exact, n, 0);
+        T_CHECK(strstr(m.text, cut_cases[i].text_has) != NULL,
+                "text [%s] lacks [%s]", m.text, cut_cases[i].text_has);
+        mail_free(&m);
+        free(exact);
+    }
+}
+
 int
 main(void)
 {
+    test_cut_encodings();
     test_mail_cases();
     test_single();
     test_milter_path();

@@ -100,6 +100,11 @@ static const struct fold_case fold_cases[] = {
     {"spaces and apostrophes", "n\xe2\x80\x99" "avons\xc2\xa0pas", "n'avons pas"},
     {"degree sign in n°", "facture n° 42", "facture no 42"},
     {"other scripts kept", "Привет", "Привет"},
+    /* Found by fuzz-mailread: a Latin-1 byte cut at the end was folded
+     * as if it were U+00E6, two bytes out of one (the fold writes into a
+     * buffer the size of its input). Invalid UTF-8 is copied raw. */
+    {"lone ae byte at the end", "Caf\xe6", "caf\xe6"},
+    {"lone thorn byte at the end", "x\xde", "x\xde"},
 };
 
 static void
