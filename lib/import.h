@@ -44,6 +44,7 @@ struct import_stats {
     long created;   /* new clients/invoices, payments recorded */
     long updated;
     long unchanged; /* includes payments already recorded */
+    int reindexed;  /* 1: invoices_client was built again after the rows */
 };
 
 /* import_kind_parse: "clients", "invoices" or "payments"; -1 otherwise. */

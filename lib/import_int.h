@@ -33,6 +33,13 @@ enum {
  */
 #define IMP_CHUNK 64
 
+/*
+ * New invoices an import writes before it drops invoices_client (when
+ * they also outnumber the invoices there were before) to build it again
+ * at the end; see import_apply.c.
+ */
+#define IMP_REINDEX_MIN 32768
+
 /* An 'imported' or 'overpayment' event waiting for the next S_EVENT_N. */
 struct imp_ev {
     const char *kind, *invoice, *client; /* borrowed from the batch */
@@ -53,6 +60,9 @@ struct imp {
     sqlite3_stmt *s[S_COUNT];
     /* Invoices: the writer's state (import_apply.c). */
     sqlite3_int64 last_rowid; /* largest invoices rowid so far */
+    sqlite3_int64 rowid_before; /* the largest before this import */
+    char *reindex; /* the CREATE INDEX of invoices_client, once dropped */
+    bool reindex_tried;
     struct imp_ev ev[IMP_CHUNK];
     int nev;
     char *ev_detail; /* IMP_CHUNK details of detail_len + tail bytes */
@@ -113,8 +123,15 @@ extern const int import_payment_ncols;
 enum { I_NUMBER, I_CLIENT, I_ISSUE, I_DUE, I_AMOUNT, I_CURRENCY, I_PAID,
        I_LINK, I_PDF, I_SCENARIO, I_METHOD, I_NCOLS };
 
-/* The events statement; S_EVENT_N repeats the row IMP_CHUNK times. */
-#define IMP_EVENT_SQL "INSERT INTO events (at, kind, invoice, client_id, " \
+/*
+ * The events statement; S_EVENT_N repeats the row IMP_CHUNK times. OR
+ * FAIL, not the default ABORT: a multi-row INSERT that may abort makes
+ * SQLite keep a statement journal (a temporary file holding each page
+ * the statement changes, to undo the statement alone), 99,000 page
+ * writes for a million invoices. Any failure here fails the whole import,
+ * whose transaction is rolled back, so undoing one statement is useless.
+ */
+#define IMP_EVENT_SQL "INSERT OR FAIL INTO events (at, kind, invoice, client_id, " \
                       "actor, detail) VALUES "
 #define IMP_EVENT_ROW "(?, ?, ?, ?, 'import', ?)"
 
@@ -175,9 +192,13 @@ int import_invoices(struct imp *im, const char *path,
 struct irow *ipipe_row(struct ipipe *p);
 uint32_t ipipe_text(struct ipipe *p, const char *s);
 
-/* The writer (import_apply.c): prepare, one batch, finish. */
+/*
+ * The writer (import_apply.c): prepare, one batch, finish. apply_done
+ * builds invoices_client again if it was dropped on the way and ok
+ * (nothing failed); -1 if that fails (reported in `in`).
+ */
 void apply_init(struct imp *im);
 int apply_batch(struct imp *im, struct csvin *in, const struct ibatch *b);
-void apply_done(struct imp *im);
+int apply_done(struct imp *im, struct csvin *in, bool ok);
 
 #endif

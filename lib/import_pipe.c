@@ -177,7 +177,9 @@ import_invoices(struct imp *im, const char *path,
         }
         pthread_join(reader, NULL);
     }
-    apply_done(im);
+    bool ok = !failed && p->read_rc == 0 && csvin_nerrors(in) == 0;
+    if (apply_done(im, in, ok) < 0)
+        failed = true;
     int rc = csvin_close(in);
     if (p->read_rc < 0 || failed)
         rc = -1;
