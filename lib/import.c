@@ -240,6 +240,23 @@ import_kind_parse(const char *name, enum import_kind *kind)
     return -1;
 }
 
+const struct csvin_col *
+import_columns(enum import_kind kind, int *ncols)
+{
+    switch (kind) {
+    case IMPORT_CLIENTS:
+        *ncols = import_client_ncols;
+        return import_client_cols;
+    case IMPORT_INVOICES:
+        *ncols = import_invoice_ncols;
+        return import_invoice_cols;
+    case IMPORT_PAYMENTS:
+        *ncols = import_payment_ncols;
+        return import_payment_cols;
+    }
+    msg_panic("import_columns: no import kind %d", (int)kind);
+}
+
 int
 import_file(sqlite3 *db, enum import_kind kind, const char *path,
             struct import_stats *stats, struct csvin_report *report)

@@ -51,6 +51,13 @@ struct import_stats {
 int import_kind_parse(const char *name, enum import_kind *kind);
 
 /*
+ * import_columns: the columns a file of kind may have, in the importer's
+ * own table (static, never freed), the required ones marked; *ncols gets
+ * their number. For help texts, so they cannot drift from the importer.
+ */
+const struct csvin_col *import_columns(enum import_kind kind, int *ncols);
+
+/*
  * import_file imports path into db. Returns 0 when the file was imported
  * (stats filled), -1 when nothing was written; report (zero-initialised
  * by the caller, freed with csvin_report_free) holds the errors and

@@ -235,15 +235,18 @@ nodelay_listeners(void)
     }
 }
 
-static void
-usage(void)
+/* Prints the usage to out and exits: stdout and 0 for -h, stderr and
+ * EX_USAGE after a bad command line. */
+static void __attribute__((noreturn))
+usage(FILE *out, int status)
 {
-    fprintf(stderr, "usage: relance-milter -c FILE [-f] [-n] [-V]\n"
-                    "  -c FILE  configuration file\n"
-                    "  -f       stay in the foreground, log to stderr too\n"
-                    "  -n       check configuration, rules and templates\n"
-                    "  -V       print the version\n");
-    exit(EX_USAGE);
+    fprintf(out, "usage: relance-milter -c FILE [-f] [-n] [-V]\n"
+                 "  -c FILE  configuration file\n"
+                 "  -f       stay in the foreground, log to stderr too\n"
+                 "  -n       check configuration, rules and templates\n"
+                 "  -V       print the version\n"
+                 "  -h       this help\n");
+    exit(status);
 }
 
 int
@@ -267,12 +270,14 @@ main(int argc, char **argv)
                    SM_LM_VRS_MAJOR(SMFI_VERSION), SM_LM_VRS_MINOR(SMFI_VERSION),
                    SM_LM_VRS_PLVL(SMFI_VERSION));
             return 0;
+        case 'h':
+            usage(stdout, 0);
         default:
-            usage();
+            usage(stderr, EX_USAGE);
         }
     }
     if (optind != argc)
-        usage();
+        usage(stderr, EX_USAGE);
     if (check) {
         log_init("relance-milter", false, true);
         return engine_check(config_path);

@@ -6,13 +6,75 @@
  * refused (nothing written), 64 on bad usage.
  */
 #include "ctl.h"
+#include "ctl_util.h"
 #include "import.h"
 #include "log.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define IMPORT_USAGE "import clients|invoices|payments FILE"
+
+/*
+ * What a column's values look like, where its name does not say it. The
+ * names themselves come from the importer's tables (import_columns), so
+ * the help lists every column the importer reads, whatever is added.
+ */
+static const struct {
+    const char *col;
+    const char *note;
+} col_notes[] = {
+    {"email", "one or more, separated by , or spaces"},
+    {"language", "fr|en"},
+    {"public_sector", "oui/non, yes/no, 1/0"},
+    {"contract_rate", "a percentage such as 12,5"},
+    {"scenario", "forces a scenario"},
+    {"pdf", "a relative path is read under PdfDir"},
+    {"payment_method", "such as direct-debit"},
+};
+
+#define HELP_WIDTH 78
+#define HELP_INDENT 12
+
+/*
+ * Prints one kind's columns, "name*" when required, each with its note
+ * in parentheses, folded between columns at HELP_WIDTH under HELP_INDENT
+ * so that a note stays with its column.
+ */
+static void
+help_columns(const char *kind_name)
+{
+    enum import_kind kind;
+    if (import_kind_parse(kind_name, &kind) < 0)
+        msg_panic("ctl_import: no import kind \"%s\"", kind_name);
+    int ncols;
+    const struct csvin_col *cols = import_columns(kind, &ncols);
+    printf("  %-*s", HELP_INDENT - 2, kind_name);
+    int at = HELP_INDENT;
+    struct sbuf item = {0};
+    for (int i = 0; i < ncols; i++) {
+        sbuf_reset(&item);
+        sbuf_addf(&item, "%s%s", cols[i].name, cols[i].required ? "*" : "");
+        for (size_t j = 0; j < sizeof col_notes / sizeof col_notes[0]; j++)
+            if (strcmp(col_notes[j].col, cols[i].name) == 0)
+                sbuf_addf(&item, " (%s)", col_notes[j].note);
+        if (i + 1 < ncols)
+            sbuf_addc(&item, ',');
+        int len = ctl_width(sbuf_cstr(&item));
+        if (i > 0 && at + 1 + len > HELP_WIDTH) {
+            printf("\n%*s", HELP_INDENT, "");
+            at = HELP_INDENT;
+        } else if (i > 0) {
+            putchar(' ');
+            at++;
+        }
+        fputs(sbuf_cstr(&item), stdout);
+        at += len;
+    }
+    putchar('\n');
+    sbuf_free(&item);
+}
 
 static void
 help(void)
@@ -20,24 +82,20 @@ help(void)
     printf("usage: relancectl [-c FILE] " IMPORT_USAGE "\n\n"
            "Importe un export comptable CSV / imports an accounting CSV "
            "export.\n\n"
-           "  clients   client_id*, name*, email* (one or more, separated "
-           "by , or spaces),\n"
-           "            first_name, last_name, language (fr|en), segment,\n"
-           "            annual_revenue, account_manager, "
-           "account_manager_email, phone\n"
-           "  invoices  number*, client_id*, issue_date*, due_date*, "
-           "amount*, currency,\n"
-           "            amount_paid, payment_link, pdf\n"
-           "  payments  invoice*, date*, amount*, reference\n"
-           "(* = required column; columns in any order, found by the "
-           "header row)\n\n"
-           "Accepted: UTF-8 with or without BOM, ';' or ',' separator, "
+           "Colonnes / columns (* = obligatoire / required; any order, "
+           "found by the\nheader row):\n");
+    help_columns("clients");
+    help_columns("invoices");
+    help_columns("payments");
+    printf("\nAccepted: UTF-8 with or without BOM, ';' or ',' separator, "
            "quoted fields,\nCRLF, decimal comma or point, 1 234,56 "
            "thousands, dates YYYY-MM-DD or\nDD/MM/YYYY. One bad row and "
            "nothing of the file is imported; every\nproblem is reported "
            "with its line and column. Re-importing the same file\nchanges "
            "nothing; a changed row is updated (an 'updated' event lists "
-           "the\nfields).\n\nExit: 0 imported, 1 refused, 64 bad usage.\n");
+           "the\nfields). An optional column missing from the file leaves "
+           "that field as it\nis; an empty value clears it.\n\n"
+           "Exit: 0 imported, 1 refused, 64 bad usage.\n");
 }
 
 int

@@ -78,8 +78,8 @@ ctl_status_fr(const char *status)
     return status;
 }
 
-static int
-columns(const char *s)
+int
+ctl_width(const char *s)
 {
     int n = 0;
     for (; *s; s++)
@@ -91,14 +91,14 @@ void
 ctl_pad(FILE *out, const char *s, int width)
 {
     fputs(s, out);
-    for (int n = columns(s); n < width; n++)
+    for (int n = ctl_width(s); n < width; n++)
         fputc(' ', out);
 }
 
 void
 ctl_rpad(FILE *out, const char *s, int width)
 {
-    for (int n = columns(s); n < width; n++)
+    for (int n = ctl_width(s); n < width; n++)
         fputc(' ', out);
     fputs(s, out);
 }

@@ -32,6 +32,9 @@ const char *ctl_day_fr(const char *iso, char *buf);
 /* ctl_status_fr: the French word for an invoice status. */
 const char *ctl_status_fr(const char *status);
 
+/* ctl_width: the display columns of UTF-8 text s (one a character). */
+int ctl_width(const char *s);
+
 /* ctl_pad prints s left-aligned in `width` columns (UTF-8 aware). */
 void ctl_pad(FILE *out, const char *s, int width);
 

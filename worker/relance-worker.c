@@ -7,7 +7,8 @@
  *   --once  one pass, then exit (cron, tests);
  *   --now   fix the clock at this local time (tests, replays);
  *   -n      check config, rules and templates, say what is wrong, exit;
- *   -f      stay in the foreground and log to stderr as well.
+ *   -f      stay in the foreground and log to stderr as well;
+ *   -h      the usage on stdout, exit 0 (a bad option: stderr, 64).
  *
  * Without --once it is a daemon: a pass every WorkerInterval seconds;
  * SIGHUP reloads the config and the rules (kept as they were when the
@@ -62,12 +63,22 @@ w_stopping(void)
     return w_stop;
 }
 
-static void
-usage(void)
+/* Prints the usage to out and exits: stdout and 0 when asked for it
+ * (-h, --help), stderr and EX_USAGE after a bad command line. */
+static void __attribute__((noreturn))
+usage(FILE *out, int status)
 {
-    fprintf(stderr, "usage: relance-worker -c FILE [--once] "
-                    "[--now \"YYYY-MM-DD HH:MM\"] [-n] [-f]\n");
-    exit(EX_USAGE);
+    fprintf(out, "usage: relance-worker -c FILE [--once] "
+                 "[--now \"YYYY-MM-DD HH:MM\"] [-n] [-f]\n"
+                 "  -c FILE   configuration file (--config FILE)\n"
+                 "  --once    one pass, then exit (cron, tests)\n"
+                 "  --now T   act as if the local time were T (tests, "
+                 "replays)\n"
+                 "  -n        check configuration, rules and templates, "
+                 "then exit\n"
+                 "  -f        stay in the foreground, log to stderr too\n"
+                 "  -h        this help (--help)\n");
+    exit(status);
 }
 
 static void
@@ -117,11 +128,12 @@ main(int argc, char **argv)
         case 'N': now = optarg; break;
         case 'n': check = true; break;
         case 'f': fg = true; break;
-        default: usage();
+        case 'h': usage(stdout, 0);
+        default: usage(stderr, EX_USAGE);
         }
     }
     if (path == NULL || optind != argc)
-        usage();
+        usage(stderr, EX_USAGE);
     log_init("relance-worker", !check, check || once || fg);
 
     struct worker w;
