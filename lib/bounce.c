@@ -2,9 +2,11 @@
  * bounce.c - delivery reports: bounces, delays, MDN, ARF; see bounce.h.
  */
 #include "bounce.h"
+#include "dsn.h"
 #include "fold.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,153 +135,6 @@ excluded(const char *addr, const struct mail *m, const char *const *ours)
     return false;
 }
 
-static void
-add_failed(struct classify_verdict *v, const char *a, size_t n)
-{
-    while (n && (a[n - 1] == '.' || a[n - 1] == '>'))
-        n--;
-    if (n == 0 || n >= CLASSIFY_ADDR_MAX || memchr(a, '@', n) == NULL)
-        return;
-    char buf[CLASSIFY_ADDR_MAX];
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)tolower((unsigned char)a[i]);
-    buf[n] = '\0';
-    for (int i = 0; i < v->nfailed; i++)
-        if (strcmp(v->failed_recipients[i], buf) == 0)
-            return;
-    if (v->nfailed < CLASSIFY_MAX_FAILED)
-        memcpy(v->failed_recipients[v->nfailed++], buf, n + 1);
-}
-
-/* ---- RFC 3464 ---- */
-
-/* The address of "rfc822; a@b" (or a bare address), into a/n. */
-static bool
-dsn_addr(const char *val, const char **a, size_t *n)
-{
-    const char *semi = strchr(val, ';');
-    const char *p = semi ? semi + 1 : val;
-    while (*p == ' ' || *p == '\t' || *p == '<')
-        p++;
-    size_t k = strcspn(p, " \t\r\n>;");
-    if (k == 0 || memchr(p, '@', k) == NULL)
-        return false;
-    *a = p;
-    *n = k;
-    return true;
-}
-
-/* One per-recipient block: fields up to a blank line. */
-struct dsn_rcpt {
-    const char *final, *orig;
-    size_t nfinal, norig;
-    char action[16];
-    char status;
-};
-
-static const char *
-dsn_block(const char *p, struct dsn_rcpt *r)
-{
-    memset(r, 0, sizeof *r);
-    while (*p && *p != '\n') {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        const char *colon = memchr(p, ':', len);
-        if (colon) {
-            size_t nlen = (size_t)(colon - p);
-            const char *val = colon + 1;
-            while (*val == ' ' || *val == '\t')
-                val++;
-            if (nlen == 15 && strncasecmp(p, "Final-Recipient", 15) == 0)
-                dsn_addr(val, &r->final, &r->nfinal);
-            else if (nlen == 18 && strncasecmp(p, "Original-Recipient", 18) == 0)
-                dsn_addr(val, &r->orig, &r->norig);
-            else if (nlen == 6 && strncasecmp(p, "Action", 6) == 0) {
-                size_t k = 0;
-                while (k < sizeof r->action - 1 && isalpha((unsigned char)val[k]))
-                    r->action[k] = (char)tolower((unsigned char)val[k]), k++;
-                r->action[k] = '\0';
-            } else if (nlen == 6 && strncasecmp(p, "Status", 6) == 0)
-                r->status = *val;
-        }
-        p = eol ? eol + 1 : p + len;
-    }
-    while (*p == '\n')
-        p++;
-    return p;
-}
-
-/* Returns the kind found in the report, or CLASSIFY_UNRELATED. */
-static enum classify_kind
-dsn_read(const struct mail *m, struct classify_verdict *v)
-{
-    struct sbuf norm = {0};
-    /* Normalise line ends, make white-space-only lines blank (they
-     * separate blocks) and unfold continuation lines. */
-    for (const char *p = m->report; *p;) {
-        const char *eol = p + strcspn(p, "\n");
-        const char *q = p;
-        while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
-            q++;
-        if (q == eol)
-            sbuf_addc(&norm, '\n');
-        else {
-            if (p != q && norm.len && norm.s[norm.len - 1] == '\n' &&
-                !(norm.len >= 2 && norm.s[norm.len - 2] == '\n'))
-                norm.s[--norm.len] = '\0'; /* continuation */
-            for (const char *c = p; c < eol; c++)
-                if (*c != '\r')
-                    sbuf_addc(&norm, *c);
-            sbuf_addc(&norm, '\n');
-        }
-        p = *eol ? eol + 1 : eol;
-    }
-    int failed = 0, delayed = 0, other = 0;
-    struct classify_verdict delays;
-    classify_verdict_init(&delays);
-    for (const char *p = sbuf_cstr(&norm); *p;) {
-        struct dsn_rcpt r;
-        p = dsn_block(p, &r);
-        if (!r.final && !r.orig)
-            continue;
-        const char *a = r.orig ? r.orig : r.final;
-        size_t n = r.orig ? r.norig : r.nfinal;
-        bool fail = strncmp(r.action, "fail", 4) == 0 ||
-                    (r.action[0] == '\0' && r.status == '5');
-        bool delay = !fail && (strcmp(r.action, "delayed") == 0 ||
-                               (r.action[0] == '\0' && r.status == '4'));
-        if (fail) {
-            failed++;
-            add_failed(v, a, n);
-        } else if (delay) {
-            delayed++;
-            add_failed(&delays, a, n);
-        } else {
-            other++;
-        }
-    }
-    sbuf_free(&norm);
-    enum classify_kind k = CLASSIFY_UNRELATED;
-    if (failed) {
-        k = CLASSIFY_BOUNCE;
-        classify_evidence(v, "RFC 3464 delivery-status report: %d recipient(s) "
-                          "failed (Action: failed / Status 5.x.x)", failed);
-    } else if (delayed) {
-        k = CLASSIFY_DELAY;
-        for (int i = 0; i < delays.nfailed; i++)
-            add_failed(v, delays.failed_recipients[i],
-                       strlen(delays.failed_recipients[i]));
-        classify_evidence(v, "RFC 3464 delivery-status report: %d recipient(s) "
-                          "delayed (Action: delayed / Status 4.x.x)", delayed);
-    } else if (other) {
-        k = CLASSIFY_REPORT;
-        classify_evidence(v, "RFC 3464 delivery-status report without failure "
-                          "(delivered, relayed or expanded)");
-    }
-    classify_verdict_free(&delays);
-    return k;
-}
-
 /* ---- free text ---- */
 
 /* Where the returned message starts in a folded explanation text. */
@@ -356,9 +211,37 @@ memmem_s(const char *h, size_t n, const char *needle)
     return false;
 }
 
+/*
+ * Is the line at ls the rest of a sentence wrapped from the line [ps, pe)
+ * just before it? An address at its start then sits inside explanatory
+ * prose ("...so if\n a@b is refused, try c@d"), not at the head of a list
+ * item. The line before must be indented as much, not start with an
+ * address, and end on a word or a comma: not on what ends a sentence or
+ * opens a list.
+ */
+static bool
+wrapped_prose(const char *f, size_t ps, size_t pe, size_t ls, size_t le)
+{
+    size_t p = ps, l = ls;
+    while (p < pe && (f[p] == ' ' || f[p] == '\t'))
+        p++;
+    while (l < le && (f[l] == ' ' || f[l] == '\t'))
+        l++;
+    while (pe > p && isspace((unsigned char)f[pe - 1]))
+        pe--;
+    if (p == pe || p - ps != l - ls)
+        return false;
+    size_t w = p;
+    while (w < pe && !isspace((unsigned char)f[w]))
+        w++;
+    if (memchr(f + p, '@', w - p))
+        return false;
+    return isalnum((unsigned char)f[pe - 1]) || f[pe - 1] == ',';
+}
+
 static int
 score_line(const char *f, size_t ls, size_t le, size_t a, size_t alen,
-           const char *prev)
+           const char *prev, bool wrapped)
 {
     char line[512];
     size_t n = le - ls < sizeof line - 1 ? le - ls : sizeof line - 1;
@@ -367,12 +250,13 @@ score_line(const char *f, size_t ls, size_t le, size_t a, size_t alen,
     if (has_any(line, not_rcpt_context))
         return -100;
     int score = 0;
-    /* The address is the first thing on its line. */
+    /* The address is the first thing on its line: the head of a list
+     * item, or (weak) a sentence wrapped there. */
     size_t i = ls;
     while (i < a && strchr(" \t<>\"'-*:;([", f[i]))
         i++;
     if (i == a)
-        score += 3;
+        score += wrapped ? 1 : 3;
     if (has_any(line, failure_words) || strstr(line, "rcpt to") ||
         strstr(line, " 550") || strstr(line, " 553") || strstr(line, " 554") ||
         strstr(line, "5.1.1") || strstr(line, " 552"))
@@ -390,10 +274,55 @@ score_line(const char *f, size_t ls, size_t le, size_t a, size_t alen,
     return score;
 }
 
+/* Where the domain that starts at s[i] ends (before le), trailing dots
+ * left out. */
+static size_t
+domain_end(const char *s, size_t i, size_t le)
+{
+    size_t e = i;
+    while (e < le && (isalnum((unsigned char)s[e]) || s[e] == '.' ||
+                      s[e] == '-'))
+        e++;
+    while (e > i && s[e - 1] == '.')
+        e--;
+    return e;
+}
+
 /*
- * Some daemons (AOL) name the failed mailbox without its domain, on the
- * line after "...the following recipients...:": it is then a mailbox of
- * the reporting domain.
+ * "w@domain" in the folded text s, w[0..wn) being a whole local part (not
+ * the tail of a longer one), into out (outlen bytes).
+ */
+static bool
+find_mailbox(const char *s, const char *w, size_t wn, char *out,
+             size_t outlen)
+{
+    char needle[80];
+    if (wn + 2 > sizeof needle)
+        return false;
+    memcpy(needle, w, wn);
+    needle[wn] = '@';
+    needle[wn + 1] = '\0';
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p += wn) {
+        if (p > s && addr_char(p[-1]))
+            continue;
+        size_t e = domain_end(p, wn + 1, SIZE_MAX); /* stops at the NUL */
+        if (e == wn + 1 || memchr(p + wn + 1, '.', e - wn - 1) == NULL ||
+            e >= outlen)
+            continue;
+        memcpy(out, p, e);
+        out[e] = '\0';
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Some daemons (AOL, a university's directory) name the failed mailbox
+ * without its domain, at the head of the line after "...the
+ * following...:", alone or set apart from its reason by a tab or a run
+ * of spaces. The domain is the one the returned message gives that
+ * mailbox ("for <name@domain>" of its Received line, its To:), else the
+ * reporting host's. f: the folded text, the explanation ending at end.
  */
 static bool
 bare_local(const struct mail *m, const char *f, size_t end,
@@ -425,13 +354,21 @@ bare_local(const struct mail *m, const char *f, size_t end,
         const char *after = p;
         while (after < f + end && (*after == ' ' || *after == '\t'))
             after++;
-        /* The word alone on its line, not the start of a sentence. */
-        if (p == w || p - w > 64 || (after < f + end && *after != '\n'))
+        /* Not the first word of a sentence. */
+        bool apart = after - p >= 2 || (after > p && *p == '\t');
+        if (p == w || p - w > 64 ||
+            (after < f + end && *after != '\n' && !apart))
             return false;
+        size_t wn = (size_t)(p - w);
         char addr[CLASSIFY_ADDR_MAX];
-        int k = snprintf(addr, sizeof addr, "%.*s%s", (int)(p - w), w, dom);
+        char *hdrs = fold_str(m->returned_headers);
+        bool named = find_mailbox(f + end, w, wn, addr, sizeof addr) ||
+                     find_mailbox(hdrs, w, wn, addr, sizeof addr);
+        free(hdrs);
+        int k = named ? (int)strlen(addr)
+                      : snprintf(addr, sizeof addr, "%.*s%s", (int)wn, w, dom);
         if (k > 0 && (size_t)k < sizeof addr)
-            add_failed(v, addr, (size_t)k);
+            dsn_add_failed(v, addr, (size_t)k);
         return v->nfailed > 0;
     }
     return false;
@@ -446,21 +383,18 @@ free_text_rcpts(const struct mail *m, const char *const *ours,
     struct cand c[MAX_CANDS];
     int nc = 0;
     char prev[512] = "";
-    size_t ls = 0;
+    size_t ls = 0, ps = 0, pe = 0; /* line, line before */
     while (ls < end && nc < MAX_CANDS) {
         const char *nl = memchr(f + ls, '\n', end - ls);
         size_t le = nl ? (size_t)(nl - f) : end;
+        bool wrapped = wrapped_prose(f, ps, pe, ls, le);
         for (size_t i = ls; i < le && nc < MAX_CANDS; i++) {
             if (f[i] != '@')
                 continue;
             size_t b = i, e = i + 1;
             while (b > ls && addr_char(f[b - 1]))
                 b--;
-            while (e < le && (isalnum((unsigned char)f[e]) || f[e] == '.' ||
-                              f[e] == '-'))
-                e++;
-            while (e > i + 1 && f[e - 1] == '.')
-                e--;
+            e = domain_end(f, e, le);
             if (b == i || memchr(f + i, '.', e - i) == NULL) {
                 i = e;
                 continue;
@@ -472,7 +406,7 @@ free_text_rcpts(const struct mail *m, const char *const *ours,
             if (!excluded(addr, m, ours)) {
                 c[nc].off = b;
                 c[nc].len = e - b;
-                c[nc].score = score_line(f, ls, le, b, e - b, prev);
+                c[nc].score = score_line(f, ls, le, b, e - b, prev, wrapped);
                 /* "final@x (expanded from: orig@y)": we wrote to orig. */
                 size_t back = b > 30 ? b - 30 : 0;
                 if (nc > 0 && memmem_s(f + back, b - back, "expanded from")) {
@@ -495,18 +429,21 @@ free_text_rcpts(const struct mail *m, const char *const *ours,
             if (prev[k - 1] != ':' && !strstr(prev, "following"))
                 prev[0] = '\0';
         }
+        ps = ls;
+        pe = le;
         ls = le + 1;
     }
     int best = 0;
     for (int i = 0; i < nc; i++)
         if (c[i].score > best)
             best = c[i].score;
+    /* A mailbox listed under a lead-in line beats weak clues. */
+    if (best < 3 && bare_local(m, f, end, v))
+        nc = best = 0;
     int threshold = best >= 3 ? 3 : best;
     for (int i = 0; i < nc && best > 0; i++)
         if (c[i].score >= threshold)
-            add_failed(v, f + c[i].off, c[i].len);
-    if (best <= 0 && bare_local(m, f, end, v))
-        nc = 0; /* "screenname" under a lead-in line: done */
+            dsn_add_failed(v, f + c[i].off, c[i].len);
     if (best <= 0 && nc > 0) {
         /* One address only and no clue: it is the one. */
         bool one = true;
@@ -515,7 +452,7 @@ free_text_rcpts(const struct mail *m, const char *const *ours,
                 strncmp(f + c[i].off, f + c[0].off, c[0].len) != 0)
                 one = false;
         if (one && c[0].score > -100)
-            add_failed(v, f + c[0].off, c[0].len);
+            dsn_add_failed(v, f + c[0].off, c[0].len);
     }
     free(f);
 }
@@ -536,7 +473,7 @@ bounce_detect(const struct mail *m, const struct classify_envelope *env,
         return true;
     }
     if (strcmp(m->report_type, "delivery-status") == 0 && *m->report) {
-        enum classify_kind k = dsn_read(m, v);
+        enum classify_kind k = dsn_read(m->report, v);
         if (k != CLASSIFY_UNRELATED) {
             v->kind = k;
             if (v->nfailed == 0 && k != CLASSIFY_REPORT)
