@@ -1,38 +1,22 @@
 /*
  * classify.c - what is this mail? The order of DESIGN.md section 5; see
- * classify.h. The steps live in bounce.c, autoreply.c and intent.c;
- * this file loads the rules, ties the mail to invoices and a client, and
- * keeps the order.
+ * classify.h. The steps live in bounce.c, autoreply.c and intent.c, the
+ * tie to invoices and a client in classify_link.c; this file holds the
+ * names, verdicts, rules and sessions, and keeps the order.
  */
-#include "classify.h"
+#include "classify_int.h"
 #include "autoreply.h"
 #include "bounce.h"
 #include "charset.h"
 #include "civil.h"
 #include "fold.h"
 #include "intent.h"
-#include "patterns.h"
 #include "quote.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct classifier {
-    struct pattern_set refs, intents;
-    struct token_key key;
-    bool have_key;
-    char *domain, *reply_to, *finance, *from, *internal;
-    const char *ours[4]; /* our addresses, NULL-terminated */
-};
-
-struct classify_session {
-    const struct classifier *c;
-    pcre2_match_data *md_refs, *md_intents;
-    struct sbuf folded;
-};
 
 const char *
 classify_kind_name(enum classify_kind k)
@@ -222,14 +206,6 @@ ours(const struct classifier *c, const char *addr)
     return false;
 }
 
-static bool
-lookup_client(const struct classify_lookup *lk, const char *addr, char *out)
-{
-    out[0] = '\0';
-    return lk && lk->client_of_address && *addr &&
-           lk->client_of_address(lk->ctx, addr, out);
-}
-
 static int
 ref_day(const struct mail *m, const struct classify_envelope *env)
 {
@@ -238,209 +214,6 @@ ref_day(const struct mail *m, const struct classify_envelope *env)
     if (env && env->received > 0)
         return (int)(env->received / 86400);
     return -1;
-}
-
-static bool
-has_token_shape(const char *h)
-{
-    return h && (strstr(h, "<r1.") || strstr(h, "<R1."));
-}
-
-/* ---- step 1: ours leaving, and tokens in replies ---- */
-
-/* The verified token of a header into v->token: 1, 0 none, -1 forged. */
-static int
-scan_token(const struct classifier *c, const char *h, struct classify_verdict *v)
-{
-    if (h == NULL || !has_token_shape(h))
-        return 0;
-    if (!c->have_key)
-        return -1;
-    char buf[TOKEN_LEN + 1];
-    int r = token_scan(&c->key, h, buf);
-    if (r == 1)
-        memcpy(v->token, buf, sizeof buf);
-    return r;
-}
-
-/* Invoices and client of the send our token names. */
-static void
-token_link(const struct classify_lookup *lk, struct classify_verdict *v)
-{
-    if (lk == NULL || lk->token_invoices == NULL)
-        return;
-    char client[CLASSIFY_ID_MAX] = "";
-    int n = lk->token_invoices(lk->ctx, v->token, v->invoices,
-                               CLASSIFY_MAX_INVOICES, client);
-    if (n < 0) {
-        classify_evidence(v, "token %s verifies but names no send we know",
-                          v->token);
-        return;
-    }
-    v->ninvoices = n > CLASSIFY_MAX_INVOICES ? CLASSIFY_MAX_INVOICES : n;
-    for (int i = 0; i < v->ninvoices; i++)
-        v->invoices[i][CLASSIFY_NUMBER_MAX - 1] = '\0';
-    memcpy(v->client_id, client, sizeof client);
-    v->client_id[CLASSIFY_ID_MAX - 1] = '\0';
-    classify_evidence(v, "our token names a send of %d invoice(s) for client %s",
-                      v->ninvoices, *v->client_id ? v->client_id : "?");
-}
-
-/* In-Reply-To, then References. */
-static void
-reply_token(const struct classifier *c, const struct mail *m,
-            const struct classify_lookup *lk, struct classify_verdict *v)
-{
-    int a = scan_token(c, m->in_reply_to, v);
-    int b = a == 1 ? 0 : scan_token(c, m->references, v);
-    if (a == 1 || b == 1) {
-        classify_evidence(v, "our token %s in %s", v->token,
-                          a == 1 ? "In-Reply-To" : "References");
-        token_link(lk, v);
-    }
-    if (a < 0 || b < 0) {
-        v->token_forged = true;
-        classify_evidence(v, c->have_key
-                                 ? "a token-shaped id did not verify (forged or "
-                                   "altered): ignored"
-                                 : "a token-shaped id cannot be verified "
-                                   "(no secret loaded): ignored");
-    }
-}
-
-/* ---- step 4: invoice numbers ---- */
-
-static bool
-have_number(char (*list)[CLASSIFY_NUMBER_MAX], int n, const char *num)
-{
-    for (int i = 0; i < n; i++)
-        if (strcasecmp(list[i], num) == 0)
-            return true;
-    return false;
-}
-
-static void
-add_number(char (*list)[CLASSIFY_NUMBER_MAX], int *n, const char *num)
-{
-    if (*n < CLASSIFY_MAX_INVOICES && !have_number(list, *n, num))
-        snprintf(list[(*n)++], CLASSIFY_NUMBER_MAX, "%s", num);
-}
-
-/* Confirm one number; on success num is rewritten to the spelling the
- * database knows (as written, or uppercased). */
-static bool
-confirm(const struct classify_lookup *lk, char *num, char *client)
-{
-    if (lk == NULL || lk->invoice_exists == NULL)
-        return false;
-    if (lk->invoice_exists(lk->ctx, num, client))
-        return true;
-    char up[CLASSIFY_NUMBER_MAX];
-    size_t i = 0;
-    for (; num[i] && i < sizeof up - 1; i++)
-        up[i] = (char)toupper((unsigned char)num[i]);
-    up[i] = '\0';
-    if (strcmp(up, num) != 0 && lk->invoice_exists(lk->ctx, up, client)) {
-        strcpy(num, up);
-        return true;
-    }
-    return false;
-}
-
-/* A number the token's send already names, spelled as the database
- * spells it: its client is the token's. */
-static bool
-from_token(const struct classify_verdict *v, const char *num, char *client)
-{
-    if (!*v->token || !*v->client_id)
-        return false;
-    for (int i = 0; i < v->ninvoices; i++)
-        if (strcmp(v->invoices[i], num) == 0) {
-            snprintf(client, CLASSIFY_ID_MAX, "%s", v->client_id);
-            return true;
-        }
-    return false;
-}
-
-struct found {
-    char num[CLASSIFY_MAX_INVOICES][CLASSIFY_NUMBER_MAX];
-    char client[CLASSIFY_MAX_INVOICES][CLASSIFY_ID_MAX];
-    int n;
-};
-
-/* Numbers matched by rules/references in s, confirmed by the database. */
-static void
-find_numbers(struct classify_session *s, const char *text, const char *where,
-             const struct classify_lookup *lk, struct found *f,
-             struct classify_verdict *v)
-{
-    const struct pattern_set *ps = &s->c->refs;
-    size_t n = strlen(text);
-    bool valid = charset_utf8_valid(text, n);
-    for (size_t i = 0; i < ps->n && f->n < CLASSIFY_MAX_INVOICES; i++) {
-        size_t start = 0;
-        for (int guard = 0; guard < 32 && start <= n; guard++) {
-            int rc = patterns_exec(ps, &ps->v[i], text, n, start, valid,
-                                   s->md_refs);
-            if (rc <= 0)
-                break;
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md_refs);
-            size_t g = rc > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
-            size_t b = ov[2 * g], e = ov[2 * g + 1];
-            start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-            while (start < n && ((unsigned char)text[start] & 0xc0) == 0x80)
-                start++;
-            char num[CLASSIFY_NUMBER_MAX];
-            if (e <= b || e - b >= sizeof num)
-                continue;
-            memcpy(num, text + b, e - b);
-            num[e - b] = '\0';
-            str_trim(num);
-            if (!*num || have_number(f->num, f->n, num))
-                continue;
-            char client[CLASSIFY_ID_MAX] = "";
-            if (from_token(v, num, client)) {
-                /* Already read with the token: no second lookup. */
-            } else if (lk == NULL || lk->invoice_exists == NULL) {
-                classify_evidence(v, "references:%d \"%s\" in %s: not "
-                                  "checked (no database)", ps->v[i].line, num,
-                                  where);
-                continue;
-            } else if (!confirm(lk, num, client)) {
-                classify_evidence(v, "references:%d \"%s\" in %s: not one of "
-                                  "our invoices", ps->v[i].line, num, where);
-                continue;
-            }
-            if (have_number(f->num, f->n, num))
-                continue;
-            snprintf(f->num[f->n], CLASSIFY_NUMBER_MAX, "%s", num);
-            snprintf(f->client[f->n], CLASSIFY_ID_MAX, "%s", client);
-            f->n++;
-            classify_evidence(v, "references:%d invoice %s in %s (client %s)",
-                              ps->v[i].line, num, where, *client ? client : "?");
-        }
-    }
-}
-
-/*
- * Keep the numbers that belong to `client` (the token's or the sender's);
- * the others go to review: a number quoted by someone else changes
- * nothing without our token.
- */
-static void
-settle_numbers(const struct found *f, const char *client, const char *who,
-               struct classify_verdict *v)
-{
-    for (int i = 0; i < f->n; i++) {
-        if (*client && strcmp(f->client[i], client) == 0) {
-            add_number(v->invoices, &v->ninvoices, f->num[i]);
-        } else {
-            add_number(v->review, &v->nreview, f->num[i]);
-            classify_evidence(v, "invoice %s belongs to client %s, not to %s: "
-                              "not acted on, for review",
-                              f->num[i], f->client[i], who);
-        }
-    }
 }
 
 /* ---- the decision ---- */
@@ -458,12 +231,12 @@ client_recipient(const struct mail *m, const struct classify_envelope *env,
                  const struct classify_lookup *lk, char *client, char *addr)
 {
     for (int i = 0; env && i < env->nrcpts; i++)
-        if (lookup_client(lk, env->rcpts[i], client)) {
+        if (cls_lookup_client(lk, env->rcpts[i], client)) {
             snprintf(addr, CLASSIFY_ADDR_MAX, "%s", env->rcpts[i]);
             return true;
         }
     for (int i = 0; i < m->nrcpts; i++)
-        if (lookup_client(lk, m->rcpts[i], client)) {
+        if (cls_lookup_client(lk, m->rcpts[i], client)) {
             snprintf(addr, CLASSIFY_ADDR_MAX, "%s", m->rcpts[i]);
             return true;
         }
@@ -491,16 +264,16 @@ classify_headers_only(struct classify_session *s, const struct mail *m,
 {
     const struct classifier *c = s->c;
     classify_verdict_reset(v);
-    if (scan_token(c, m->message_id, v) == 1) {
+    if (cls_scan_token(c, m->message_id, v) == 1) {
         v->kind = CLASSIFY_OUTGOING;
         classify_evidence(v, "our own token %s in Message-ID: a reminder "
                              "leaving", v->token);
         return false;
     }
     char client[CLASSIFY_ID_MAX], addr[CLASSIFY_ADDR_MAX];
-    if (has_token_shape(m->in_reply_to) || has_token_shape(m->references) ||
-        bounce_maybe(m, env) || to_us(c, m, env) ||
-        lookup_client(lk, m->from_addr, client) ||
+    if (cls_has_token_shape(m->in_reply_to) ||
+        cls_has_token_shape(m->references) || bounce_maybe(m, env) ||
+        to_us(c, m, env) || cls_lookup_client(lk, m->from_addr, client) ||
         (internal_sender(c, m) && client_recipient(m, env, lk, client, addr))) {
         classify_verdict_reset(v);
         return true;
@@ -532,34 +305,6 @@ fold_new_text(struct classify_session *s, const struct classify_verdict *v)
     return v->new_text.len - n;
 }
 
-static void
-link_invoices(struct classify_session *s, const struct mail *m,
-              const struct classify_lookup *lk, struct classify_verdict *v,
-              bool body)
-{
-    reply_token(s->c, m, lk, v);
-    struct found f = {.n = 0};
-    find_numbers(s, m->subject, "Subject", lk, &f, v);
-    if (body)
-        find_numbers(s, sbuf_cstr(&v->new_text), "new text", lk, &f, v);
-    char sender[CLASSIFY_ID_MAX];
-    bool known = lookup_client(lk, m->from_addr, sender);
-    if (known)
-        classify_evidence(v, "sender %s is a contact of client %s",
-                          m->from_addr, sender);
-    if (*v->token && *v->client_id) {
-        if (known && strcmp(sender, v->client_id) != 0)
-            classify_evidence(v, "sender belongs to client %s, the token to "
-                              "client %s: the token wins", sender, v->client_id);
-        settle_numbers(&f, v->client_id, "the client of our token", v);
-    } else {
-        if (known)
-            snprintf(v->client_id, sizeof v->client_id, "%s", sender);
-        settle_numbers(&f, known ? sender : "", *m->from_addr ? m->from_addr
-                                                              : "the sender", v);
-    }
-}
-
 void
 classify_message(struct classify_session *s, const struct mail *m,
                  const struct classify_envelope *env,
@@ -569,7 +314,7 @@ classify_message(struct classify_session *s, const struct mail *m,
     classify_verdict_reset(v);
     int ref = ref_day(m, env);
     /* 1. Ours, leaving. */
-    if (scan_token(c, m->message_id, v) == 1) {
+    if (cls_scan_token(c, m->message_id, v) == 1) {
         v->kind = CLASSIFY_OUTGOING;
         classify_evidence(v, "our own token %s in Message-ID: a reminder "
                              "leaving", v->token);
@@ -584,18 +329,18 @@ classify_message(struct classify_session *s, const struct mail *m,
             memcpy(v->token, buf, sizeof buf);
             classify_evidence(v, "the returned message is ours (token %s)",
                               v->token);
-            token_link(lk, v);
+            cls_token_link(lk, v);
         }
         char client[CLASSIFY_ID_MAX];
         if (v->nfailed && !*v->client_id &&
-            lookup_client(lk, v->failed_recipients[0], client))
+            cls_lookup_client(lk, v->failed_recipients[0], client))
             snprintf(v->client_id, sizeof v->client_id, "%s", client);
         return;
     }
     /* 3. Automatic replies. */
     if (autoreply_headers(m, v)) {
         v->kind = CLASSIFY_AUTOREPLY;
-        link_invoices(s, m, lk, v, false);
+        cls_link_invoices(s, m, lk, v, false);
         if (m->body_read) {
             sbuf_reset(&s->folded);
             fold_text(m->text, strlen(m->text), &s->folded);
@@ -623,13 +368,13 @@ classify_message(struct classify_session *s, const struct mail *m,
         snprintf(v->client_id, sizeof v->client_id, "%s", client);
         classify_evidence(v, "staff mail from %s to %s, a contact of client "
                           "%s: manual contact", m->from_addr, addr, client);
-        struct found f = {.n = 0};
-        find_numbers(s, m->subject, "Subject", lk, &f, v);
-        find_numbers(s, sbuf_cstr(&v->new_text), "new text", lk, &f, v);
-        settle_numbers(&f, client, "the recipient's client", v);
+        struct cls_found f = {.n = 0};
+        cls_find_numbers(s, m->subject, "Subject", lk, &f, v);
+        cls_find_numbers(s, sbuf_cstr(&v->new_text), "new text", lk, &f, v);
+        cls_settle_numbers(&f, client, "the recipient's client", v);
         return;
     }
-    link_invoices(s, m, lk, v, m->body_read);
+    cls_link_invoices(s, m, lk, v, m->body_read);
     if (!*v->token && !*v->client_id && v->ninvoices == 0) {
         v->kind = CLASSIFY_UNRELATED;
         classify_evidence(v, "human mail, but no token of ours, no confirmed "

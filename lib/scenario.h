@@ -29,6 +29,12 @@
  * once; scenario_choose picks one scenario per invoice from a profile the
  * caller fills (history numbers come from the caller: pure code, no I/O
  * besides scenario_load_dir reading the files).
+ *
+ * Two files, sharing nothing but this header:
+ *   scenario_parse.c  the file format: names (scenario_*_name,
+ *                     scenario_tone_parse) and scenario_parse
+ *   scenario.c        the set: scenario_check, scenario_load_dir,
+ *                     scenario_set_free, the finds, scenario_choose
  */
 #ifndef SCENARIO_H
 #define SCENARIO_H
