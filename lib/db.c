@@ -2,6 +2,7 @@
  * db.c - database opening, migrations and events; see db.h.
  */
 #include "db.h"
+#include "bulkvfs.h"
 #include "civil.h"
 #include "log.h"
 #include "schema_sql.h"
@@ -105,7 +106,8 @@ db_open(const char *path, int flags, int busy_ms, char *err, size_t errlen)
     /* Each connection is used by one thread at a time; the milter keeps
      * its own locking. */
     oflags |= SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path, &db, oflags, NULL);
+    int rc = sqlite3_open_v2(path, &db, oflags,
+                             (flags & DB_BULK) ? bulkvfs_name() : NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path,
                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

@@ -19,6 +19,7 @@ enum {
     DB_CREATE = 1,   /* create the file if missing */
     DB_MIGRATE = 2,  /* apply pending migrations */
     DB_READONLY = 4,
+    DB_BULK = 8,     /* large transactions: writes gathered (bulkvfs.h) */
 };
 
 /*

@@ -26,6 +26,8 @@ struct ctl {
 
 /* ctl_db opens the database (long busy timeout) or prints why not: NULL. */
 sqlite3 *ctl_db(struct ctl *ctl);
+/* ctl_db_flags: the same with db_open flags (DB_BULK for imports). */
+sqlite3 *ctl_db_flags(struct ctl *ctl, int flags);
 
 /*
  * ctl_usage prints "usage: relancectl [-c FILE] " + text to stderr and

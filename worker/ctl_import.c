@@ -7,6 +7,7 @@
  */
 #include "ctl.h"
 #include "ctl_util.h"
+#include "db.h"
 #include "import.h"
 #include "log.h"
 #include "util.h"
@@ -108,7 +109,9 @@ ctl_import(struct ctl *ctl, int argc, char **argv)
     enum import_kind kind;
     if (argc != 3 || import_kind_parse(argv[1], &kind) < 0)
         return ctl_usage(IMPORT_USAGE);
-    sqlite3 *db = ctl_db(ctl);
+    /* A million-row file is one large transaction: its pages are written
+     * in large writes (bulkvfs.h). */
+    sqlite3 *db = ctl_db_flags(ctl, DB_BULK);
     if (db == NULL)
         return EXIT_RUNTIME;
     struct import_stats st;

@@ -78,12 +78,18 @@ ctl_wants_help(int argc, char **argv)
 sqlite3 *
 ctl_db(struct ctl *ctl)
 {
+    return ctl_db_flags(ctl, 0);
+}
+
+sqlite3 *
+ctl_db_flags(struct ctl *ctl, int flags)
+{
     if (ctl->db)
         return ctl->db;
     char err[1024];
     /* Commands wait for a lock rather than fail: imports and the worker
      * may hold the write lock for a few seconds. */
-    ctl->db = db_open(ctl->cfg.database, 0, 60000, err, sizeof err);
+    ctl->db = db_open(ctl->cfg.database, flags, 60000, err, sizeof err);
     if (ctl->db == NULL)
         msg_error("%s", err);
     return ctl->db;
