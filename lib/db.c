@@ -159,7 +159,7 @@ fail:
 }
 
 void
-db_threaded_setup(void)
+db_setup(void)
 {
     if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
         msg_warn("sqlite3_config(MEMSTATUS) refused: SQLite already in use");

@@ -32,12 +32,12 @@ sqlite3 *db_open(const char *path, int flags, int busy_ms, char *err,
 void db_close(sqlite3 *db);
 
 /*
- * db_threaded_setup, for a program whose threads use several connections
- * at once (the milter), once before any connection is opened: SQLite's
- * allocation statistics, which nothing here reads, take one process-wide
- * mutex at every allocation, and the threads queued on it.
+ * db_setup, once at start before any connection is opened: SQLite's
+ * allocation statistics, which nothing here reads, are switched off. They
+ * take one process-wide mutex at every allocation: the milter's threads
+ * queued on it, and an import paid for it a million times over.
  */
-void db_threaded_setup(void);
+void db_setup(void);
 
 /* db_schema_version: the version this program was built with. */
 int db_schema_version(void);

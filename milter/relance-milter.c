@@ -290,7 +290,7 @@ main(int argc, char **argv)
      * milter's largest system-time cost on 50 KB mail. Keep them. */
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    db_threaded_setup();
+    db_setup();
     char err[1024];
     struct engine_gen *g = engine_load(config_path, err, sizeof err);
     if (g == NULL)

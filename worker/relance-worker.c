@@ -23,6 +23,7 @@
  */
 #include "w.h"
 #include "civil.h"
+#include "db.h"
 #include "log.h"
 #include "util.h"
 
@@ -135,6 +136,7 @@ main(int argc, char **argv)
     if (path == NULL || optind != argc)
         usage(stderr, EX_USAGE);
     log_init("relance-worker", !check, check || once || fg);
+    db_setup();
 
     struct worker w;
     if (w_setup(&w, path) < 0) {

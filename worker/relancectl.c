@@ -101,6 +101,7 @@ main(int argc, char **argv)
     struct ctl ctl = {0};
     const char *now = NULL;
     log_init("relancectl", false, true);
+    db_setup();
     ctl.cfg_path = getenv("RELANCE_CONF");
     if (ctl.cfg_path == NULL)
         ctl.cfg_path = "/etc/relance/relance.conf";
