@@ -29,14 +29,28 @@ static sqlite3_vfs *real_vfs;
 static pthread_mutex_t files_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct bfile *files;
 
-/* Writes f's pending bytes; the result of the write. */
+/*
+ * The buffers are only touched under files_mu: a connection's file may be
+ * written by the WAL index call of another connection's thread.
+ */
+
+/* Writes f's pending bytes (files_mu held); the result of the write. */
 static int
-flush(struct bfile *f)
+flush_locked(struct bfile *f)
 {
     if (f->len == 0)
         return SQLITE_OK;
     int rc = f->real->pMethods->xWrite(f->real, f->buf, f->len, f->off);
     f->len = 0;
+    return rc;
+}
+
+static int
+flush(struct bfile *f)
+{
+    pthread_mutex_lock(&files_mu);
+    int rc = flush_locked(f);
+    pthread_mutex_unlock(&files_mu);
     return rc;
 }
 
@@ -47,7 +61,7 @@ flush_all(void)
     int rc = SQLITE_OK;
     pthread_mutex_lock(&files_mu);
     for (struct bfile *f = files; f; f = f->next) {
-        int frc = flush(f);
+        int frc = flush_locked(f);
         if (rc == SQLITE_OK)
             rc = frc;
     }
@@ -61,8 +75,8 @@ static int
 b_close(sqlite3_file *file)
 {
     struct bfile *f = (struct bfile *)file;
-    int rc = flush(f);
     pthread_mutex_lock(&files_mu);
+    int rc = flush_locked(f);
     for (struct bfile **p = &files; *p; p = &(*p)->next)
         if (*p == f) {
             *p = f->next;
@@ -87,21 +101,24 @@ static int
 b_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
 {
     struct bfile *f = (struct bfile *)file;
+    int rc = SQLITE_OK;
+    pthread_mutex_lock(&files_mu);
     if (f->len > 0 && off == f->off + f->len &&
-        amt <= BULKVFS_BUFFER - f->len) {
+        amt <= BULKVFS_BUFFER - f->len) { /* the next bytes: gathered */
         memcpy(f->buf + f->len, data, (size_t)amt);
         f->len += amt;
-        return SQLITE_OK;
+    } else {
+        rc = flush_locked(f);
+        if (rc == SQLITE_OK && amt >= BULKVFS_BUFFER) {
+            rc = f->real->pMethods->xWrite(f->real, data, amt, off);
+        } else if (rc == SQLITE_OK) { /* a new run of bytes */
+            memcpy(f->buf, data, (size_t)amt);
+            f->len = amt;
+            f->off = off;
+        }
     }
-    int rc = flush(f);
-    if (rc != SQLITE_OK)
-        return rc;
-    if (amt >= BULKVFS_BUFFER)
-        return f->real->pMethods->xWrite(f->real, data, amt, off);
-    memcpy(f->buf, data, (size_t)amt);
-    f->len = amt;
-    f->off = off;
-    return SQLITE_OK;
+    pthread_mutex_unlock(&files_mu);
+    return rc;
 }
 
 static int
