@@ -27,7 +27,8 @@ struct key {
 
 static const struct key keys[] = {
     {"Database", K_PATH, S(database), "/var/lib/relance/relance.db", 0, 0, 0,
-     "SQLite database file (WAL mode; the folder must be writable)."},
+     "SQLite database file (WAL mode; the folder must be writable).\n"
+     "The milter reads it at start only (SIGUSR1 keeps the old one)."},
     {"Socket", K_STR, S(socket), "inet:8895@127.0.0.1", 0, 0, 0,
      "Milter socket, libmilter syntax: inet:PORT@HOST or unix:/path.\n"
      "Postfix writes the same inet socket as inet:HOST:PORT."},

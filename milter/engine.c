@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,37 @@
 static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct engine_gen *cur;
 
-/* What the first load set and reloads keep (engine.h): the process time
- * zone and the spool file. Written by the first engine_load and by
- * engine_stop, read by later loads: one thread at a time (start-up, then
- * the maintenance thread). */
-static struct {
-    char *timezone;
-    char *spool_file;
-} running;
+/*
+ * The keys read at start only (engine.h): a reload keeps the running
+ * value. The reload rule and `-n` both read this table. why says what
+ * would go wrong if the value changed under running threads.
+ */
+static const struct {
+    const char *key;
+    size_t off; /* of the char * value in struct cfg */
+    const char *why;
+} start_only[] = {
+    {"Timezone", offsetof(struct cfg, timezone),
+     "the time zone is process-wide"},
+    {"SpoolFile", offsetof(struct cfg, spool_file),
+     "lines waiting in the running spool would be stranded"},
+    {"Database", offsetof(struct cfg, database),
+     "decisions spooled or queued for the running database would go to "
+     "the new one"},
+};
+#define NSTART (sizeof start_only / sizeof start_only[0])
+
+/* What the first load set and reloads keep, in the order of start_only.
+ * Written by the first engine_load and by engine_stop, read by later
+ * loads: one thread at a time (start-up, then the maintenance thread). */
+static char *running[NSTART];
+
+/* start_value: where c holds the value of start_only[i]. */
+static char **
+start_value(struct cfg *c, size_t i)
+{
+    return (char **)((char *)c + start_only[i].off);
+}
 
 /* Maintenance thread's own connection for spool replay, so a long replay
  * never holds the connections the mail path uses. */
@@ -112,39 +136,33 @@ gen_free(struct engine_gen *g)
 
 /*
  * keep_running applies the reload rule of engine.h to a freshly read
- * config: the first load sets the time zone and records it with the
- * spool file; later loads get the recorded values back, with a warning
- * when the file asks for others. -1 with err if the zone is unknown.
+ * config: the first load sets the time zone and records the start-only
+ * values; later loads get the recorded values back, with a warning
+ * naming each key the file changed. -1 with err if the zone is unknown.
  */
 static int
 keep_running(struct cfg *c, const char *path, char *err, size_t errlen)
 {
-    if (running.timezone == NULL) {
+    if (running[0] == NULL) {
         if (clock_set_timezone(c->timezone) < 0) {
             snprintf(err, errlen, "%s: Timezone %s is unknown", path,
                      c->timezone);
             return -1;
         }
-        running.timezone = xstrdup(c->timezone);
-        running.spool_file = xstrdup(c->spool_file);
+        for (size_t i = 0; i < NSTART; i++)
+            running[i] = xstrdup(*start_value(c, i));
         return 0;
     }
-    struct {
-        const char *key;
-        char **value;
-        const char *kept;
-    } keys[] = {
-        {"Timezone", &c->timezone, running.timezone},
-        {"SpoolFile", &c->spool_file, running.spool_file},
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (strcmp(*keys[i].value, keys[i].kept) == 0)
+    for (size_t i = 0; i < NSTART; i++) {
+        char **value = start_value(c, i);
+        if (strcmp(*value, running[i]) == 0)
             continue;
-        msg_warn("%s: %s %s is not applied by a reload; the milter keeps "
-                 "%s until it is restarted",
-                 path, keys[i].key, *keys[i].value, keys[i].kept);
-        free(*keys[i].value);
-        *keys[i].value = xstrdup(keys[i].kept);
+        msg_warn("%s: %s %s is not applied by a reload (%s); the milter "
+                 "keeps %s: restart it to apply the change",
+                 path, start_only[i].key, *value, start_only[i].why,
+                 running[i]);
+        free(*value);
+        *value = xstrdup(running[i]);
     }
     return 0;
 }
@@ -267,9 +285,10 @@ engine_stop(void)
     pthread_mutex_unlock(&cur_mu);
     rep_close();
     engine_release(old);
-    free(running.timezone);
-    free(running.spool_file);
-    memset(&running, 0, sizeof running);
+    for (size_t i = 0; i < NSTART; i++) {
+        free(running[i]);
+        running[i] = NULL;
+    }
 }
 
 /* Lookup callbacks for the classifier: the ones of lookup.h on the
@@ -499,9 +518,18 @@ engine_check(const char *path)
     tmpl_set_free(t);
     scenario_set_free(&scn);
     free(dir);
+    if (bad == 0) {
+        printf("relance-milter: %s: configuration, rules and templates OK\n",
+               path);
+        /* A running milter keeps these through a reload (engine.h): say
+         * which of the values checked here need a restart. */
+        printf("relance-milter: read at start only, a reload keeps the "
+               "running value (restart to change it):");
+        for (size_t i = 0; i < NSTART; i++)
+            printf("%s %s %s", i ? "," : "", start_only[i].key,
+                   *start_value(&g->cfg, i));
+        printf("\n");
+    }
     gen_free(g);
-    if (bad)
-        return EX_CONFIG;
-    printf("relance-milter: %s: configuration, rules and templates OK\n", path);
-    return 0;
+    return bad ? EX_CONFIG : 0;
 }

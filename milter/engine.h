@@ -35,9 +35,12 @@
  * every generation, so a reload does not reorder anything either.
  *
  * Reload keeps what cannot change under running threads: Timezone (TZ is
- * process-wide and setenv races with localtime_r in mail threads) and
- * SpoolFile (lines waiting in the old file would be stranded). A new
- * value is logged and ignored until the milter restarts.
+ * process-wide and setenv races with localtime_r in mail threads),
+ * SpoolFile (lines waiting in the old file would be stranded) and
+ * Database (the spool's lines, and decisions queued or classified by
+ * messages in progress, are for the running database: the spool does not
+ * say which database a line is for, so a replay would put them into the
+ * new one). A new value is logged and ignored until the milter restarts.
  *
  * Opening the database again (it was unavailable, or its file was
  * replaced) happens on the maintenance thread without any lock held;
@@ -128,7 +131,9 @@ void engine_maintain(void);
 /*
  * engine_check is `relance-milter -n`: loads everything a start would,
  * plus scenarios and templates, and checks the database and spool
- * folders. Prints each problem on stderr; returns 0 or EX_CONFIG.
+ * folders. Prints each problem on stderr; returns 0 or EX_CONFIG. When
+ * all is well, prints so on stdout, with the keys read at start only
+ * (a reload keeps them) and their values.
  */
 int engine_check(const char *path);
 

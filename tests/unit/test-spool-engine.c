@@ -7,7 +7,9 @@
  *   - a decision queued behind a batch the database refused is spooled
  *     behind it, and the replay applies them in that order;
  *   - a decision the database refuses for good is kept in .rejected;
- *   - a reload changes neither the time zone nor the spool file.
+ *   - a reload changes neither the time zone, nor the spool file, nor the
+ *     database: lines spooled before it are replayed into the running
+ *     database, decisions made after it are applied there.
  * Durations are measured, not waited for: the stuck side must take about
  * BusyTimeoutMs (proof that it was stuck), the lookups far less.
  */
@@ -48,9 +50,10 @@ pause_ms(long ms)
     nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
 }
 
-/* conf_text: the config, with a time zone and a spool file name. */
+/* conf_text: the config, with a database, a time zone and a spool file
+ * name. */
 static char *
-conf_text(const char *tz, const char *spool_name)
+conf_text(const char *database, const char *tz, const char *spool_name)
 {
     const char *src = getenv("RELANCE_SRC") ? getenv("RELANCE_SRC") : ".";
     return xasprintf(
@@ -60,7 +63,7 @@ conf_text(const char *tz, const char *spool_name)
         "FinanceAddress finance@fournisseur.test\n"
         "Socket inet:8896@127.0.0.1\nSpoolFile %s/%s\nBusyTimeoutMs %d\n"
         "Timezone %s\n",
-        dbf, dir, src, dir, spool_name, BUSY_MS, tz);
+        database, dir, src, dir, spool_name, BUSY_MS, tz);
 }
 
 static void
@@ -264,18 +267,59 @@ test_failed_kept(void)
     engine_release(g);
 }
 
+/*
+ * A reload asks for another time zone, spool file and database (a real
+ * one, holding the same book, as an administrator's copy would): the
+ * milter keeps the running ones. A decision spooled before the reload is
+ * replayed into the running database, and one made after it is applied
+ * there; the other database gets neither.
+ */
 static void
 test_reload(void)
 {
-    T_CASE("a reload keeps the time zone and the spool file");
-    char *text = conf_text("America/New_York", "other.spool");
+    char *other = xasprintf("%s/other.db", dir);
+    sqlite3 *odb = tspool_book(other);
+    struct job x = {0}, y = {0};
+    T_CASE("a decision spooled before a reload");
+    sqlite3 *l = lock_db("BEGIN IMMEDIATE");
+    tspool_decision(&x.d, "R-1", NULL);
+    apply_job(&x);
+    unlock_db(l);
+    T_INTEQ(x.rc, ENGINE_SPOOLED);
+
+    char *text = conf_text(other, "America/New_York", "other.spool");
     char *conf2 = t_tmpfile("relance2.conf", text);
+    T_CASE("the reload");
     T_INTEQ(engine_reload(conf2), 0);
-    T_STREQ(getenv("TZ"), "Europe/Paris");
+    drain("R-1");
+    tspool_decision(&y.d, "R-2", NULL);
+    apply_job(&y);
+    T_INTEQ(y.rc, ENGINE_APPLIED);
+
     struct engine_gen *g = engine_acquire();
-    T_STREQ(g->cfg.spool_file, spool);
-    T_STREQ(g->cfg.timezone, "Europe/Paris");
+    const struct {
+        const char *name;
+        const char *got, *want;
+    } kept[] = {
+        {"the process time zone", getenv("TZ"), "Europe/Paris"},
+        {"Timezone", g->cfg.timezone, "Europe/Paris"},
+        {"SpoolFile", g->cfg.spool_file, spool},
+        {"Database", g->cfg.database, dbf},
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        T_CASE(kept[i].name);
+        T_STREQ(kept[i].got, kept[i].want);
+    }
     engine_release(g);
+    const char *qids[] = {"R-1", "R-2"};
+    for (size_t i = 0; i < sizeof qids / sizeof qids[0]; i++) {
+        T_CASE(qids[i]);
+        T_INTEQ(event_count(qids[i]), 1);
+        T_INTEQ(tspool_events(odb, qids[i]), 0);
+    }
+    db_close(odb);
+    unlink(other);
+    free(other);
     free(text);
     free(conf2);
 }
@@ -349,7 +393,7 @@ main(void)
     dbf = xasprintf("%s/relance.db", dir);
     spool = xasprintf("%s/milter.spool", dir);
     setup();
-    char *text = conf_text("Europe/Paris", "milter.spool");
+    char *text = conf_text(dbf, "Europe/Paris", "milter.spool");
     char *conf = t_tmpfile("relance.conf", text);
     struct engine_gen *g = engine_load(conf, err, sizeof err);
     T_CHECK(g != NULL, "engine_load: %s", err);
