@@ -109,6 +109,24 @@ nap(int seconds)
     }
 }
 
+/*
+ * A reload keeps the database the worker started with, as the milter
+ * does (milter/engine.c): both read the same file, and after a reload of
+ * both they would otherwise write to different ones until the milter is
+ * restarted. Moving the database takes a restart of both.
+ */
+static void
+keep_database(struct worker *fresh, const struct worker *old)
+{
+    if (strcmp(fresh->cfg.database, old->cfg.database) == 0)
+        return;
+    msg_warn("%s: Database %s is not applied by a reload; the worker keeps "
+             "%s: restart it (and the milter) to apply the change",
+             fresh->cfg.path, fresh->cfg.database, old->cfg.database);
+    free(fresh->cfg.database);
+    fresh->cfg.database = xstrdup(old->cfg.database);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -176,6 +194,7 @@ main(int argc, char **argv)
             w_reload = false;
             struct worker fresh;
             if (w_setup(&fresh, path) == 0) {
+                keep_database(&fresh, &w);
                 w_teardown(&w);
                 w = fresh;
                 msg_info("worker: configuration and rules reloaded");

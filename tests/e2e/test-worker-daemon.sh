@@ -1,7 +1,8 @@
 #!/bin/bash
 # test-worker-daemon.sh - relance-worker as a daemon (-f, no --once): a
 # pass at start, SIGHUP reloads the configuration and rules and runs a
-# pass with them, a broken configuration on SIGHUP is refused and the old
+# pass with them (but keeps the database it started with), a broken
+# configuration on SIGHUP is refused and the old
 # one kept, SIGTERM stops it cleanly.
 . "$RELANCE_SRC/tests/e2e/lib.sh"
 . "$RELANCE_SRC/tests/e2e/worker-lib.sh"
@@ -22,13 +23,22 @@ note "first pass at start"
 mail_wait 1 60
 assert_eq "$($MC list "$PF_MAILDIR/new" | cut -f1)" "c1@c1.test" "first pass"
 
-note "SIGHUP: new configuration (dry-run) and a new invoice"
+note "SIGHUP: new configuration (dry-run), a new invoice, a Database not applied"
+# other.db: a copy without F-2. The reload names it; the worker must keep
+# its database (as the milter does), where F-2 is, and say so.
+sqlite3 "$WORK/relance.db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+cp "$WORK/relance.db" "$WORK/other.db"
 sed -i 's/^Mode .*/Mode dry-run/' "$RELANCE_CONF"
 printf 'number;client_id;issue_date;due_date;amount\nF-2;C2;2026-10-01;2026-11-02;200\n' > "$WORK/i2.csv"
 $RELANCECTL import invoices "$WORK/i2.csv" >/dev/null
+sed -i "s|^Database .*|Database $WORK/other.db|" "$RELANCE_CONF"
 kill -HUP $WPID
 wait_until 30 grep -q "configuration and rules reloaded" "$LOG"
+grep -q "Database $WORK/other.db is not applied by a reload; the worker keeps $WORK/relance.db" "$LOG" ||
+    fail "no warning about the Database change"
 wait_until 30 grep -q "dry-run msgid=.*client=C2" "$LOG"
+assert_eq "$(sqlite3 "$WORK/other.db" "SELECT count(*) FROM invoices WHERE number = 'F-2'")" 0 "other.db untouched"
+sed -i "s|^Database .*|Database $WORK/relance.db|" "$RELANCE_CONF"
 assert_eq "$(ls "$WORK/dry-run" | grep -c 'C2-first.eml')" 1 "dry-run file after reload"
 mail_settle 30
 assert_eq "$(mail_count)" 1 "nothing sent in dry-run after the reload"
