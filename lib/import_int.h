@@ -131,8 +131,8 @@ enum { I_NUMBER, I_CLIENT, I_ISSUE, I_DUE, I_AMOUNT, I_CURRENCY, I_PAID,
  * writes for a million invoices. Any failure here fails the whole import,
  * whose transaction is rolled back, so undoing one statement is useless.
  */
-#define IMP_EVENT_SQL "INSERT OR FAIL INTO events (at, kind, invoice, client_id, " \
-                      "actor, detail) VALUES "
+#define IMP_EVENT_SQL "INSERT OR FAIL INTO events (at, kind, invoice, " \
+                      "client_id, actor, detail) VALUES "
 #define IMP_EVENT_ROW "(?, ?, ?, ?, 'import', ?)"
 
 /* What the writer does with a row. */
